@@ -1,0 +1,54 @@
+package dev.meta4j.api.weighting;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A weighting method's decision for one step: how the task losses become one update.
+ *
+ * <p>Either a scalar {@link Objective} that is back-propagated through the whole model (methods
+ * that work on losses, and MGDA-UB), or an explicit {@link SharedGradient} for the shared
+ * parameters together with per-task weights of the head gradients (methods that manipulate
+ * per-task gradients: MGDA, PCGrad, CAGrad, IMTL, Nash-MTL).
+ */
+public sealed interface Combination {
+
+    /**
+     * The task weights the method chose this step, for logging only ({@code [K]}, detached), or
+     * null if the method has no such weights.
+     *
+     * @return the weights
+     */
+    NDArray taskWeights();
+
+    /**
+     * Back-propagate this scalar.
+     *
+     * @param objective a recorded scalar built from the losses
+     * @param taskWeights the weights behind it, for logging (may be null)
+     */
+    record Objective(NDArray objective, NDArray taskWeights) implements Combination {}
+
+    /**
+     * Use this update direction for the shared parameters and weight each head's own gradient.
+     *
+     * @param sharedGradient the gradient of the shared parameters, flattened {@code [P]} in the
+     *     order of {@link TaskSignals#sharedGradients()}
+     * @param headWeights {@code [K]}: head {@code i} receives {@code headWeights[i]} times the
+     *     gradient of loss {@code i}
+     * @param taskWeights the weights for logging (may be null)
+     */
+    record SharedGradient(NDArray sharedGradient, NDArray headWeights, NDArray taskWeights)
+            implements Combination {}
+
+    /**
+     * The objective {@code sum_i weights[i] * losses[i]}.
+     *
+     * @param losses the recorded losses {@code [K]}
+     * @param weights the weights {@code [K]}, treated as constants
+     * @return the combination
+     */
+    static Combination weighted(NDArray losses, NDArray weights) {
+        NDArray w = weights.stopGradient();
+        return new Objective(losses.mul(w).sum(), w);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.meta4j.api.weighting;
+
+import ai.djl.ndarray.NDArray;
+import dev.meta4j.api.Stateful;
+import dev.meta4j.api.StateDict;
+import dev.meta4j.api.model.Params;
+
+/**
+ * A multi-task loss-weighting or gradient-manipulation method.
+ *
+ * <p>Three kinds serve one contract, told apart by {@link #need(long)}:
+ *
+ * <ul>
+ *   <li><b>Loss-based</b> ({@link Need#LOSSES}: LS, scale-invariant LS, RLW, DWA, UW, FAMO) see
+ *       only the losses and return an {@link Combination.Objective}: one backward pass.
+ *   <li><b>Gradient-based</b> ({@link Need#SHARED_GRADIENTS}: MGDA, PCGrad, CAGrad, IMTL,
+ *       Nash-MTL) also see the per-task gradients of the shared parameters and usually return a
+ *       {@link Combination.SharedGradient}.
+ *   <li><b>Representation-based</b> ({@link Need#REPRESENTATION_GRADIENTS}: MGDA-UB) see the
+ *       per-task gradients of the shared representation and return an objective.
+ * </ul>
+ *
+ * <p>A method that needs the losses after the optimizer step (FAMO) says so with {@link
+ * #wantsLossesAfterStep()} and receives them in {@link #afterStep(NDArray)}.
+ */
+public interface WeightingMethod extends Stateful {
+
+    /**
+     * What {@link #combine} needs at a step. May change from step to step (Nash-MTL solves for
+     * new weights only every few steps).
+     *
+     * @param step the zero-based training step
+     * @return the need
+     */
+    Need need(long step);
+
+    /**
+     * Decides this step's update.
+     *
+     * @param signals the losses and, as asked for, gradients
+     * @return the combination
+     */
+    Combination combine(TaskSignals signals);
+
+    /**
+     * Parameters of the method itself that the model's optimizer trains together with the
+     * model (UW's log-variances). Created once, in the experiment's manager.
+     *
+     * @return the parameters, empty by default
+     */
+    default Params parameters() {
+        return Params.empty();
+    }
+
+    /**
+     * Whether {@link #afterStep} wants the task losses recomputed on the same batch after the
+     * optimizer step (one extra forward pass without gradients).
+     *
+     * @return false by default
+     */
+    default boolean wantsLossesAfterStep() {
+        return false;
+    }
+
+    /**
+     * Receives the losses after the optimizer step, if {@link #wantsLossesAfterStep()}.
+     *
+     * @param lossesAfter {@code [K]}, detached
+     */
+    default void afterStep(NDArray lossesAfter) {}
+
+    @Override
+    default void saveState(StateDict state) {}
+
+    @Override
+    default void loadState(StateDict state) {}
+}

@@ -1,0 +1,364 @@
+package dev.meta4j.algorithms;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.auto.service.AutoService;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.AlgorithmFactory;
+import dev.meta4j.api.algorithm.Components;
+import dev.meta4j.api.algorithm.Evaluation;
+import dev.meta4j.api.algorithm.Figure;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Selection;
+import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.data.Objective;
+import dev.meta4j.api.data.TaskBatch;
+import dev.meta4j.api.data.TaskSource;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.Optimizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Model-Agnostic Meta-Learning (Finn, Abbeel &amp; Levine 2017): learn an initialisation from
+ * which a few gradient steps on a task's support set fit its query set.
+ *
+ * <p>The meta-gradient differentiates through the inner SGD steps (second order), or treats the
+ * inner gradients as constants ({@code first-order = true}, FOMAML). When the backbone supports
+ * task-batched parameters, the whole meta-batch is one batched graph: every parameter gets a
+ * leading task dimension, and the gradient of the sum of the per-task losses with respect to
+ * those per-task copies is exactly each task's own gradient.
+ */
+public final class Maml implements Algorithm {
+
+    private final Autograd autograd;
+    private final Rng rng;
+    private final double innerLr;
+    private final int innerSteps;
+    private final boolean firstOrder;
+    private final int metaBatch;
+    private final int evalTasks;
+    private final int evalSteps;
+    private final int evalExtraSteps;
+    private final boolean batchedWhenPossible;
+    private final NDManager manager;
+    private final DataType dataType;
+
+    private TaskSource source;
+    private Backbone backbone;
+    private Optimizer optimizer;
+    private Objective objective;
+    private Params params;
+
+    Maml(PluginContext ctx) {
+        Config config = ctx.config();
+        this.autograd = ctx.autograd();
+        this.rng = ctx.rng();
+        this.innerLr = config.getDouble("inner-lr");
+        this.innerSteps = config.getInt("inner-steps");
+        this.firstOrder = config.getBoolean("first-order");
+        this.metaBatch = config.getInt("meta-batch");
+        this.evalTasks = config.getInt("eval-tasks");
+        this.evalSteps = config.hasPath("eval-steps") ? config.getInt("eval-steps") : innerSteps;
+        this.evalExtraSteps = config.getInt("eval-extra-steps");
+        this.batchedWhenPossible = config.getBoolean("batched");
+        this.manager = ctx.manager();
+        this.dataType = ctx.dataType();
+    }
+
+    @Override
+    public void init(Components components) {
+        this.source = components.dataset(TaskSource.class);
+        this.backbone = components.backbone(Backbone.class);
+        this.optimizer = components.optimizer();
+        if (source.spec().taskCount() != 1) {
+            throw new IllegalArgumentException("maml adapts one output per episode; the dataset has "
+                    + source.spec().taskCount() + " tasks per example");
+        }
+        this.objective = source.spec().tasks().get(0).objective();
+        this.params = backbone.init(source.spec(), rng.split("init"), manager, dataType);
+    }
+
+    @Override
+    public Params parameters() {
+        return params;
+    }
+
+    @Override
+    public Metrics trainStep(Step step) {
+        NDManager m = step.manager();
+        params.tempAttach(m);
+        TaskBatch batch = source.sample(metaBatch, rng, m);
+        MetaGradient g = metaGradient(params, batch);
+        optimizer.step(params, g.gradients(), step.learningRate());
+        return Metrics.builder()
+                .put("loss", g.queryLoss())
+                .put("loss-support", g.supportLoss())
+                .build();
+    }
+
+    /**
+     * The meta-loss of a meta-batch and its gradient with respect to the initial parameters.
+     *
+     * @param queryLoss the mean over tasks of the query loss after adaptation
+     * @param supportLoss the mean over tasks of the support loss before adaptation
+     * @param gradients one gradient per parameter
+     */
+    public record MetaGradient(NDArray queryLoss, NDArray supportLoss, NDList gradients) {}
+
+    /**
+     * Computes the meta-gradient of a meta-batch (exact second order unless {@code first-order}).
+     * Arrays are created in the managers of the batch's arrays; the parameters should be
+     * temp-attached to the same manager.
+     *
+     * @param init the initial parameters (leaves that require gradients)
+     * @param batch the episodes
+     * @return the meta-loss and gradient
+     */
+    public MetaGradient metaGradient(Params init, TaskBatch batch) {
+        return metaGradient(init, batch, innerSteps);
+    }
+
+    /**
+     * {@link #metaGradient(Params, TaskBatch)} with another number of inner steps; zero steps
+     * gives the plain gradient of the query loss (and a NaN support loss).
+     *
+     * @param init the initial parameters
+     * @param batch the episodes
+     * @param innerSteps the inner SGD steps
+     * @return the meta-loss and gradient
+     */
+    public MetaGradient metaGradient(Params init, TaskBatch batch, int innerSteps) {
+        try (Autograd.Scope rec = autograd.record()) {
+            if (batchedWhenPossible && backbone.supportsTaskBatch()) {
+                int t = batch.taskCount();
+                Params fast = init.map(w -> w.expandDims(0).broadcast(new Shape(t).addAll(w.getShape())));
+                NDArray[] supportLoss = new NDArray[1];
+                fast = adapt(fast, batch.supportInputs(), batch.supportTargets(), innerSteps,
+                        firstOrder ? GraphMode.RELEASE : GraphMode.CREATE, supportLoss);
+                NDArray query = taskLosses(fast, batch.queryInputs(), batch.queryTargets()).mean();
+                NDList grads = autograd.grad(query, init.arrays(), GraphMode.RELEASE);
+                return new MetaGradient(query, orNaN(supportLoss[0], query), grads);
+            }
+            NDArray total = null;
+            NDArray supportTotal = null;
+            for (int i = 0; i < batch.taskCount(); i++) {
+                TaskBatch e = batch.episode(i);
+                NDArray[] supportLoss = new NDArray[1];
+                Params fast = adapt(init, e.supportInputs(), e.supportTargets(), innerSteps,
+                        firstOrder ? GraphMode.RELEASE : GraphMode.CREATE, supportLoss);
+                NDArray q = taskLosses(fast, e.queryInputs(), e.queryTargets());
+                total = total == null ? q : total.add(q);
+                NDArray s = orNaN(supportLoss[0], q);
+                supportTotal = supportTotal == null ? s : supportTotal.add(s);
+            }
+            NDArray query = total.div(batch.taskCount());
+            NDList grads = autograd.grad(query, init.arrays(), GraphMode.RELEASE);
+            return new MetaGradient(query, supportTotal.div(batch.taskCount()), grads);
+        }
+    }
+
+    private static NDArray orNaN(NDArray value, NDArray like) {
+        return value != null ? value : like.getManager().create(Double.NaN).toType(like.getDataType(), false);
+    }
+
+    /**
+     * Inner-loop SGD on the support set. With {@link GraphMode#CREATE} the result stays
+     * differentiable with respect to the initial parameters (second order); otherwise the inner
+     * gradients are constants.
+     */
+    private Params adapt(Params fast, NDArray x, NDArray y, int steps, GraphMode mode, NDArray[] firstLoss) {
+        for (int k = 0; k < steps; k++) {
+            NDArray losses = taskLosses(fast, x, y);
+            NDArray loss = losses.sum();
+            if (k == 0 && firstLoss != null) {
+                firstLoss[0] = losses.mean();
+            }
+            NDList g = autograd.grad(loss, fast.arrays(), mode);
+            fast = fast.zip(g, (w, gw) -> w.sub(gw.mul(innerLr)));
+        }
+        return fast;
+    }
+
+    /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
+    private NDArray taskLosses(Params p, NDArray x, NDArray y) {
+        return objective.loss(backbone.forward(p, x, ForwardMode.TRAIN).get(0), y);
+    }
+
+    @Override
+    public Evaluation evaluate(Split split, NDManager manager) {
+        params.tempAttach(manager);
+        TaskBatch tasks = source.evaluationTasks(split, evalTasks, manager);
+        int[] marks = evalExtraSteps > evalSteps ? new int[] {0, evalSteps, evalExtraSteps} : new int[] {0, evalSteps};
+        int maxSteps = marks[marks.length - 1];
+        double[][] perTask = new double[marks.length][tasks.taskCount()];
+        List<Figure.Panel> panels = new ArrayList<>();
+        int chunk = Math.max(1, metaBatch);
+        for (int from = 0; from < tasks.taskCount(); from += chunk) {
+            int to = Math.min(tasks.taskCount(), from + chunk);
+            try (NDManager m = manager.newSubManager()) {
+                params.tempAttach(m);
+                TaskBatch b = tasks.slice(from, to).tempAttach(m);
+                evaluateChunk(b, from, marks, maxSteps, perTask, from == 0 ? panels : null);
+            }
+        }
+        String name = objective.metricName();
+        Metrics.Builder out = Metrics.builder();
+        putMean(out, name + "-pre", perTask[0]);
+        putMean(out, name + "-post", perTask[1]);
+        if (marks.length > 2) {
+            putMean(out, name + "-post-" + evalExtraSteps, perTask[2]);
+        }
+        List<Figure> figures = panels.isEmpty() ? List.of() : List.of(new Figure("adapted-fits", panels, 2));
+        return new Evaluation(out.build(), figures);
+    }
+
+    private void evaluateChunk(TaskBatch b, int offset, int[] marks, int maxSteps, double[][] perTask,
+            List<Figure.Panel> panels) {
+        int t = b.taskCount();
+        Params fast = params.map(w -> w.expandDims(0).broadcast(new Shape(t).addAll(w.getShape())).duplicate());
+        boolean batched = batchedWhenPossible && backbone.supportsTaskBatch();
+        List<double[]> predictions = new ArrayList<>();
+        int mark = 0;
+        for (int k = 0; k <= maxSteps; k++) {
+            if (k == marks[mark]) {
+                try (Autograd.Scope off = autograd.pause()) {
+                    NDArray pred = predict(fast, b.queryInputs(), batched);
+                    double[] v = toDoubles(objective.metric(pred, b.queryTargets()));
+                    System.arraycopy(v, 0, perTask[mark], offset, t);
+                    if (panels != null) {
+                        predictions.add(toDoubles(pred));
+                    }
+                }
+                mark++;
+            }
+            if (k == maxSteps) {
+                break;
+            }
+            try (Autograd.Scope rec = autograd.record()) {
+                fast = fast.map(w -> w.stopGradient().duplicate());
+                for (NDArray w : fast.arrays()) {
+                    w.setRequiresGradient(true);
+                }
+                NDArray loss = predictLosses(fast, b.supportInputs(), b.supportTargets(), batched);
+                NDList g = autograd.grad(loss, fast.arrays(), GraphMode.RELEASE);
+                Params current = fast;
+                fast = current.zip(g, (w, gw) -> w.sub(gw.mul(innerLr)));
+            }
+        }
+        if (panels != null && b.queryInputs().getShape().get(2) == 1 && objective == Objective.REGRESSION) {
+            addFitPanels(b, predictions, marks, panels);
+        }
+    }
+
+    private NDArray predict(Params fast, NDArray x, boolean batched) {
+        if (batched) {
+            return backbone.forward(fast, x, ForwardMode.TRAIN).get(0);
+        }
+        NDList outs = new NDList();
+        for (int i = 0; i < x.getShape().get(0); i++) {
+            int task = i;
+            Params p = fast.map(w -> w.get(task));
+            outs.add(backbone.forward(p, x.get(task), ForwardMode.TRAIN).get(0));
+        }
+        return NDArrays.stack(outs);
+    }
+
+    private NDArray predictLosses(Params fast, NDArray x, NDArray y, boolean batched) {
+        return objective.loss(predict(fast, x, batched), y).sum();
+    }
+
+    /** One panel per task for the first four tasks: support points, truth, fits before and after. */
+    private void addFitPanels(TaskBatch b, List<double[]> predictions, int[] marks, List<Figure.Panel> panels) {
+        double[] sx = toDoubles(b.supportInputs());
+        double[] sy = toDoubles(b.supportTargets());
+        double[] qx = toDoubles(b.queryInputs());
+        double[] qy = toDoubles(b.queryTargets());
+        int s = Math.toIntExact(b.supportInputs().getShape().get(1));
+        int q = Math.toIntExact(b.queryInputs().getShape().get(1));
+        for (int task = 0; task < Math.min(4, b.taskCount()); task++) {
+            Integer[] order = new Integer[q];
+            for (int i = 0; i < q; i++) {
+                order[i] = i;
+            }
+            int base = task * q;
+            Arrays.sort(order, (i, j) -> Double.compare(qx[base + i], qx[base + j]));
+            double[] xs = new double[q];
+            double[] truth = new double[q];
+            for (int i = 0; i < q; i++) {
+                xs[i] = qx[base + order[i]];
+                truth[i] = qy[base + order[i]];
+            }
+            List<Figure.Series> series = new ArrayList<>();
+            series.add(new Figure.Series("true function", xs, truth, false));
+            for (int m = 0; m < predictions.size(); m++) {
+                double[] pred = predictions.get(m);
+                double[] ys = new double[q];
+                for (int i = 0; i < q; i++) {
+                    ys[i] = pred[base + order[i]];
+                }
+                String label = marks[m] == 0 ? "pre-update" : "after " + marks[m] + " step" + (marks[m] == 1 ? "" : "s");
+                series.add(new Figure.Series(label, xs, ys, false));
+            }
+            series.add(new Figure.Series("support (K=" + s + ")", Arrays.copyOfRange(sx, task * s, task * s + s),
+                    Arrays.copyOfRange(sy, task * s, task * s + s), true));
+            panels.add(new Figure.Panel("test task " + (task + 1), "x", "y", series));
+        }
+    }
+
+    private static void putMean(Metrics.Builder out, String name, double[] values) {
+        double mean = 0;
+        for (double v : values) {
+            mean += v;
+        }
+        mean /= values.length;
+        double var = 0;
+        for (double v : values) {
+            var += (v - mean) * (v - mean);
+        }
+        double sd = values.length > 1 ? Math.sqrt(var / (values.length - 1)) : 0;
+        out.put(name, mean);
+        out.put(name + "-ci95", 1.96 * sd / Math.sqrt(values.length));
+    }
+
+    private static double[] toDoubles(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    @Override
+    public Selection selection() {
+        return new Selection(objective.metricName() + "-post", objective.higherIsBetter());
+    }
+
+    /** Registers {@code maml}. */
+    @AutoService(AlgorithmFactory.class)
+    public static final class Factory implements AlgorithmFactory {
+        @Override
+        public String name() {
+            return "maml";
+        }
+
+        @Override
+        public String summary() {
+            return "MAML (Finn et al. 2017): exact second-order meta-gradient, or first-order (FOMAML)";
+        }
+
+        @Override
+        public Algorithm create(PluginContext ctx) {
+            return new Maml(ctx);
+        }
+    }
+}

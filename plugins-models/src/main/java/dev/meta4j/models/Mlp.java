@@ -1,0 +1,121 @@
+package dev.meta4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.auto.service.AutoService;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.data.DataSpec;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.BackboneFactory;
+import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.Params;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A multi-layer perceptron: fully connected layers with an activation between them, for a
+ * single-task dataset.
+ *
+ * <p>Weights are stored as {@code [in, out]} so that a batch is {@code x.matMul(w)}; with a
+ * leading task dimension ({@code [T, in, out]}) the same code becomes one batched matmul for a
+ * whole meta-batch. Initialisation is PyTorch's {@code nn.Linear} default, {@code U(-1/sqrt(in),
+ * 1/sqrt(in))} for weights and biases.
+ */
+public final class Mlp implements Backbone {
+
+    private final int[] hidden;
+    private final boolean tanh;
+
+    Mlp(Config c) {
+        List<Integer> h = c.getIntList("hidden");
+        this.hidden = h.stream().mapToInt(Integer::intValue).toArray();
+        for (int w : hidden) {
+            if (w < 1) {
+                throw new IllegalArgumentException("hidden widths must be positive, got " + h);
+            }
+        }
+        this.tanh = c.getString("activation").equals("tanh");
+    }
+
+    @Override
+    public Params init(DataSpec spec, Rng rng, NDManager manager, DataType dataType) {
+        long[] in = spec.inputShape();
+        if (in.length != 1) {
+            throw new IllegalArgumentException("mlp takes flat inputs, the dataset's are " + new Shape(in));
+        }
+        if (spec.taskCount() != 1) {
+            throw new IllegalArgumentException("mlp has one output head, the dataset has " + spec.taskCount()
+                    + " tasks; use a multi-head model such as lenet-hps");
+        }
+        int outputs = spec.tasks().get(0).outputs();
+        int prev = Math.toIntExact(in[0]);
+        Params.Builder b = Params.builder();
+        for (int layer = 0; layer <= hidden.length; layer++) {
+            int out = layer < hidden.length ? hidden[layer] : outputs;
+            double bound = 1.0 / Math.sqrt(prev);
+            b.add("layer" + layer + ".weight", uniform(manager, rng, bound, dataType, prev, out));
+            b.add("layer" + layer + ".bias", uniform(manager, rng, bound, dataType, out));
+            prev = out;
+        }
+        return b.build();
+    }
+
+    private static NDArray uniform(NDManager m, Rng rng, double bound, DataType type, long... shape) {
+        double[] v = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.uniform(-bound, bound);
+        }
+        NDArray a = m.create(v, new Shape(shape)).toType(type, false);
+        a.setRequiresGradient(true);
+        return a;
+    }
+
+    @Override
+    public NDList forward(Params params, NDArray input, ForwardMode mode) {
+        NDArray h = input;
+        int layers = hidden.length + 1;
+        for (int layer = 0; layer < layers; layer++) {
+            NDArray w = params.get("layer" + layer + ".weight");
+            NDArray b = params.get("layer" + layer + ".bias");
+            if (w.getShape().dimension() == 3) {
+                // task-batched: x [T, N, in] @ w [T, in, out] + b [T, 1, out]
+                h = h.batchMatMul(w).add(b.expandDims(1));
+            } else {
+                h = h.matMul(w).add(b);
+            }
+            if (layer < layers - 1) {
+                h = tanh ? h.tanh() : h.getNDArrayInternal().relu();
+            }
+        }
+        return new NDList(h);
+    }
+
+    @Override
+    public boolean supportsTaskBatch() {
+        return true;
+    }
+
+    /** Registers {@code mlp}. */
+    @AutoService(BackboneFactory.class)
+    public static final class Factory implements BackboneFactory {
+        @Override
+        public String name() {
+            return "mlp";
+        }
+
+        @Override
+        public String summary() {
+            return "fully connected network (sine MAML: 1-40-40-1, ReLU); supports task-batched forward";
+        }
+
+        @Override
+        public Backbone create(PluginContext ctx) {
+            return new Mlp(ctx.config());
+        }
+    }
+}

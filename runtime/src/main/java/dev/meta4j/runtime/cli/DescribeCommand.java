@@ -1,0 +1,87 @@
+package dev.meta4j.runtime.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import dev.meta4j.api.PluginFactory;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.Suggestions;
+import dev.meta4j.runtime.plugin.PluginError;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code meta4j describe NAME}: a plugin's defaults, with their comments. */
+@Command(name = "describe", mixinStandardHelpOptions = true,
+        description = "Print a plugin's settings and defaults with their documentation "
+                + "(or `experiment` for the experiment section).")
+final class DescribeCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "NAME", description = "A plugin name, such as famo or maml, or `experiment`.")
+    String name;
+
+    @Mixin PluginOptions plugins;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    private static final ConfigRenderOptions RENDER =
+            ConfigRenderOptions.defaults().setOriginComments(false).setComments(true).setJson(false).setFormatted(true);
+
+    @Override
+    public Integer call() {
+        PluginRegistry registry = plugins.registry();
+        Config reference = new ConfigLoader(registry).reference();
+        PrintWriter out = spec.commandLine().getOut();
+        if (name.equals("experiment")) {
+            out.println("experiment: the settings of a run (section `experiment { ... }`)");
+            out.println();
+            out.println(section("experiment", reference.getConfig("meta4j.experiment")));
+            out.flush();
+            return 0;
+        }
+        List<Map.Entry<PluginKind, PluginFactory<?>>> found = registry.find(name);
+        if (found.isEmpty()) {
+            List<String> all = new ArrayList<>();
+            for (PluginKind k : PluginKind.values()) {
+                all.addAll(registry.all(k).keySet());
+            }
+            String hint = Suggestions.closest(name, all).map(s -> "; did you mean '" + s + "'?").orElse(".");
+            throw new PluginError("no plugin named '" + name + "'" + hint + " See `meta4j list`.");
+        }
+        for (var e : found) {
+            PluginKind kind = e.getKey();
+            PluginFactory<?> f = e.getValue();
+            out.println(kind.section() + " '" + name + "': " + f.summary());
+            out.println("  from " + PluginRegistry.describe(f));
+            out.println();
+            String path = kind.defaultsPath(name);
+            Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
+            Config withType = defaults.withFallback(ConfigFactory.parseString("type = \"" + name + "\""));
+            out.println(section(kind.section(), withType));
+            out.println();
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String section(String name, Config c) {
+        String body = c.root().render(RENDER).strip();
+        StringBuilder sb = new StringBuilder(name).append(" {\n");
+        for (String line : body.split("\n")) {
+            String l = line.strip();
+            if (l.equals("{") || l.equals("}")) {
+                continue;
+            }
+            sb.append("  ").append(line.startsWith("    ") ? line.substring(4) : line).append('\n');
+        }
+        return sb.append("}").toString();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.meta4j.runtime.cli;
+
+import dev.meta4j.runtime.config.ConfigError;
+import dev.meta4j.runtime.experiment.Trainer;
+import dev.meta4j.runtime.plugin.PluginError;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code meta4j}: the command line. */
+@Command(
+        name = "meta4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Meta-learning and multi-task loss weighting on DJL's PyTorch engine.",
+        subcommands = {
+            RunCommand.class,
+            ListCommand.class,
+            DescribeCommand.class,
+            ValidateCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    /** Exit code of a configuration or usage error. */
+    public static final int EXIT_CONFIG = 2;
+    /** Exit code of a failed run. */
+    public static final int EXIT_FAILED = 1;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Runs the command line in this JVM.
+     *
+     * @param args the arguments
+     * @return the exit code
+     */
+    public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /**
+     * Runs the command line with given output streams (for tests).
+     *
+     * @param out standard output
+     * @param err standard error
+     * @param args the arguments
+     * @return the exit code
+     */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean trace = parseResult.hasMatchedOption("--stacktrace")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--stacktrace"));
+            if (ex instanceof ConfigError) {
+                err.println("error: " + ex.getMessage());
+                return EXIT_CONFIG;
+            }
+            if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
+                    || ex instanceof IllegalStateException || ex instanceof java.io.UncheckedIOException) {
+                err.println("error: " + ex.getMessage());
+                if (trace) {
+                    ex.printStackTrace(err);
+                }
+                return ex instanceof PluginError ? EXIT_CONFIG : EXIT_FAILED;
+            }
+            err.println("error: " + ex);
+            ex.printStackTrace(err);
+            return EXIT_FAILED;
+        });
+        return cl.execute(args);
+    }
+
+    /**
+     * Entry point of {@code bin/meta4j}.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Prints the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"meta4j " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

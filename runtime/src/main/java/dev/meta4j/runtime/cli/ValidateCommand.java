@@ -1,0 +1,57 @@
+package dev.meta4j.runtime.cli;
+
+import com.typesafe.config.Config;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code meta4j validate --config FILE}: checks a config without running it. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Check a config (keys, types, ranges, plugin names) without running anything; "
+                + "exit code 2 if it is invalid.")
+final class ValidateCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true,
+            description = "The config file (or the name of a bundled example config).")
+    String config;
+
+    @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides, as for `run`.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--print", description = "Print the fully resolved config.")
+    boolean print;
+
+    @Mixin PluginOptions plugins;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PluginRegistry registry = plugins.registry();
+        ConfigLoader loader = new ConfigLoader(registry);
+        Config file = loader.parse(config);
+        ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of("suite"));
+        PrintWriter out = spec.commandLine().getOut();
+        StringBuilder sb = new StringBuilder();
+        for (PluginKind k : PluginKind.values()) {
+            cfg.plugin(k).ifPresent(c -> sb.append(sb.length() == 0 ? "" : ", ").append(k.section()).append('=').append(c.name()));
+        }
+        out.println(config + ": OK (" + sb + ")");
+        if (print) {
+            out.println(cfg.render());
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,313 @@
+package dev.meta4j.runtime.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.meta4j.runtime.config.ConfigError.Problem;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Composes an experiment config and validates it before any work starts.
+ *
+ * <p>Later wins: each plugin's defaults ({@code meta4j.<kind>.<name>} in the {@code
+ * reference.conf} files of all jars) &larr; the config file and its includes &larr; {@code
+ * key=value} overrides from the command line. Every problem found is reported at once, each with
+ * its key, file and line, and the closest valid key or name.
+ */
+public final class ConfigLoader {
+
+    /** Where bundled example configs live on the classpath: {@code meta4j/conf/<file>}. */
+    public static final String BUNDLED_PREFIX = "meta4j/conf/";
+
+    private static final Set<String> BASE_SECTIONS;
+
+    static {
+        Set<String> s = new LinkedHashSet<>();
+        s.add("experiment");
+        for (PluginKind k : PluginKind.values()) {
+            s.add(k.section());
+        }
+        s.add("vars");
+        BASE_SECTIONS = Set.copyOf(s);
+    }
+
+    private final PluginRegistry registry;
+    private final Config reference;
+
+    /**
+     * Creates a loader over the plugins of a registry.
+     *
+     * @param registry the plugins, whose jars' {@code reference.conf} hold the defaults
+     */
+    public ConfigLoader(PluginRegistry registry) {
+        this.registry = registry;
+        this.reference = ConfigFactory.defaultReference(registry.classLoader());
+    }
+
+    /**
+     * Every default of every plugin and of the experiment ({@code meta4j.*}).
+     *
+     * @return the merged {@code reference.conf} files
+     */
+    public Config reference() {
+        return reference;
+    }
+
+    /**
+     * Reads a config file: a path, {@code classpath:RESOURCE}, or the name of a bundled example
+     * config (such as {@code famo-multifashion.conf}) when no such file exists.
+     *
+     * @param source where to read
+     * @return the parsed, unresolved config
+     * @throws ConfigError if it cannot be found or parsed
+     */
+    public Config parse(String source) {
+        ConfigParseOptions options = ConfigParseOptions.defaults().setAllowMissing(false).setClassLoader(registry.classLoader());
+        try {
+            if (source.startsWith("classpath:")) {
+                return ConfigFactory.parseResources(source.substring("classpath:".length()), options);
+            }
+            Path p = Path.of(source);
+            if (Files.isRegularFile(p)) {
+                return ConfigFactory.parseFile(p.toFile(), options);
+            }
+            if (registry.classLoader().getResource(BUNDLED_PREFIX + source) != null) {
+                return ConfigFactory.parseResources(BUNDLED_PREFIX + source, options);
+            }
+            throw new ConfigError(new Problem(source, "--config",
+                    "no such file" + (Files.exists(p) ? " (it is a folder)" : "") + ", and no bundled example config of that name"));
+        } catch (ConfigException e) {
+            throw new ConfigError(Problem.at(e.origin(), "(syntax)", stripOrigin(e)));
+        }
+    }
+
+    /**
+     * Parses {@code key=value} overrides, in order (later wins).
+     *
+     * @param overrides the arguments
+     * @return them as one config
+     * @throws ConfigError for an argument that is not {@code key=value}
+     */
+    public static Config overrides(List<String> overrides) {
+        Config c = ConfigFactory.empty();
+        for (String arg : overrides) {
+            int eq = arg.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigError(new Problem("command line", arg, "expected key=value, such as experiment.seed=3"));
+            }
+            ConfigParseOptions o = ConfigParseOptions.defaults().setOriginDescription("command line argument '" + arg + "'");
+            try {
+                c = ConfigFactory.parseString(arg, o).withFallback(c);
+            } catch (ConfigException e) {
+                throw new ConfigError(new Problem("command line", arg, stripOrigin(e)));
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Merges, resolves and validates.
+     *
+     * @param file the parsed config file (or an empty config)
+     * @param overrides command-line overrides, applied last
+     * @param extraSections top-level sections that other commands own (such as {@code suite})
+     * @return the validated config
+     * @throws ConfigError listing every problem
+     */
+    public ExperimentConfig load(Config file, Config overrides, Set<String> extraSections) {
+        Config user;
+        try {
+            user = overrides.withFallback(file).resolve(ConfigResolveOptions.defaults());
+        } catch (ConfigException e) {
+            throw new ConfigError(Problem.at(e.origin(), "(substitution)", stripOrigin(e)));
+        }
+        List<Problem> problems = new ArrayList<>();
+        Set<String> sections = new LinkedHashSet<>(BASE_SECTIONS);
+        sections.addAll(extraSections);
+        for (String key : user.root().keySet()) {
+            if (!sections.contains(key)) {
+                problems.add(Problem.at(user.root().get(key).origin(), key,
+                        "unknown section" + suggestion(key, sections) + " Sections: " + String.join(", ", sections)));
+            }
+        }
+
+        Config experiment = section(user, "experiment", reference.getConfig("meta4j.experiment"), problems);
+        Map<PluginKind, PluginChoice> plugins = new EnumMap<>(PluginKind.class);
+        for (PluginKind kind : PluginKind.values()) {
+            PluginChoice choice = choose(user, kind, problems);
+            if (choice != null) {
+                plugins.put(kind, choice);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigError(problems);
+        }
+        return new ExperimentConfig(experiment, plugins, user);
+    }
+
+    private PluginChoice choose(Config user, PluginKind kind, List<Problem> problems) {
+        String sectionName = kind.section();
+        String implied = reference.hasPath("meta4j.implied-type." + sectionName)
+                ? reference.getString("meta4j.implied-type." + sectionName) : null;
+        ConfigValue sectionValue = user.hasPath(sectionName) ? user.getValue(sectionName) : null;
+        if (sectionValue != null && sectionValue.valueType() != ConfigValueType.OBJECT) {
+            problems.add(Problem.at(sectionValue.origin(), sectionName, "expected a section { type = ..., ... }"));
+            return null;
+        }
+        Config section = sectionValue == null ? ConfigFactory.empty() : ((ConfigObject) sectionValue).toConfig();
+        String name;
+        ConfigOrigin origin;
+        if (section.hasPath("type")) {
+            ConfigValue t = section.getValue("type");
+            if (t.valueType() != ConfigValueType.STRING) {
+                problems.add(Problem.at(t.origin(), sectionName + ".type", "expected a plugin name"));
+                return null;
+            }
+            name = (String) t.unwrapped();
+            origin = t.origin();
+        } else if (implied != null) {
+            name = implied;
+            origin = reference.getValue("meta4j.implied-type." + sectionName).origin();
+        } else if (sectionValue != null) {
+            problems.add(Problem.at(sectionValue.origin(), sectionName + ".type",
+                    "missing: which " + sectionName + " plugin? Known: " + String.join(", ", registry.all(kind).keySet())));
+            return null;
+        } else {
+            return null; // absent and optional here; the algorithm says if it needs one
+        }
+        if (!registry.all(kind).containsKey(name)) {
+            problems.add(Problem.at(origin, sectionName + ".type", registry.unknownMessage(kind, name)));
+            return null;
+        }
+        String defaultsPath = kind.defaultsPath(name);
+        Config defaults = reference.hasPath(defaultsPath) ? reference.getConfig(defaultsPath) : ConfigFactory.empty();
+        Config settings = section(user, sectionName, defaults, problems).withoutPath("type");
+        return new PluginChoice(name, settings, origin);
+    }
+
+    /** Validates a section against its defaults and merges it over them. */
+    private static Config section(Config user, String name, Config defaults, List<Problem> problems) {
+        if (!user.hasPath(name)) {
+            return defaults;
+        }
+        ConfigValue v = user.getValue(name);
+        if (v.valueType() != ConfigValueType.OBJECT) {
+            problems.add(Problem.at(v.origin(), name, "expected a section { ... }"));
+            return defaults;
+        }
+        ConfigObject obj = (ConfigObject) v;
+        checkObject(obj, defaults.root(), name, problems);
+        return obj.toConfig().withFallback(defaults);
+    }
+
+    private static void checkObject(ConfigObject given, ConfigObject defaults, String path, List<Problem> problems) {
+        for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
+            String key = e.getKey();
+            String full = path + "." + key;
+            ConfigValue value = e.getValue();
+            if (key.equals("type") && path.indexOf('.') < 0) {
+                continue;
+            }
+            ConfigValue def = defaults.get(key);
+            if (def == null) {
+                Set<String> valid = new LinkedHashSet<>(defaults.keySet());
+                String list = valid.isEmpty() ? " This plugin takes no settings." : " Valid keys: " + String.join(", ", valid) + ".";
+                problems.add(Problem.at(value.origin(), full, "unknown key" + suggestion(key, valid) + list));
+                continue;
+            }
+            typeProblem(def, value).ifPresent(m -> problems.add(Problem.at(value.origin(), full, m)));
+            if (def.valueType() == ConfigValueType.OBJECT && value.valueType() == ConfigValueType.OBJECT) {
+                checkObject((ConfigObject) value, (ConfigObject) def, full, problems);
+            }
+            Constraint.of(def).flatMap(c -> c.violation(value)).ifPresent(m -> problems.add(Problem.at(value.origin(), full, m)));
+        }
+    }
+
+    private static java.util.Optional<String> typeProblem(ConfigValue def, ConfigValue value) {
+        ConfigValueType want = def.valueType();
+        ConfigValueType got = value.valueType();
+        if (want == ConfigValueType.NULL || got == ConfigValueType.NULL || want == got) {
+            if (want == ConfigValueType.NUMBER && got == ConfigValueType.NUMBER && isIntegral(def)
+                    && !isIntegral(value)) {
+                return java.util.Optional.of("expected a whole number, got " + value.unwrapped());
+            }
+            return java.util.Optional.empty();
+        }
+        String raw = String.valueOf(value.unwrapped());
+        switch (want) {
+            case NUMBER:
+                if (got == ConfigValueType.STRING) {
+                    try {
+                        double d = Double.parseDouble(raw);
+                        if (isIntegral(def) && d != Math.rint(d)) {
+                            return java.util.Optional.of("expected a whole number, got " + raw);
+                        }
+                        return java.util.Optional.empty();
+                    } catch (NumberFormatException ignored) {
+                        // fall through to the message
+                    }
+                }
+                return java.util.Optional.of("expected a number, got " + describe(value));
+            case BOOLEAN:
+                if (got == ConfigValueType.STRING && Set.of("true", "false", "yes", "no", "on", "off").contains(raw)) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of("expected true or false, got " + describe(value));
+            case STRING:
+                if (got == ConfigValueType.NUMBER || got == ConfigValueType.BOOLEAN) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of("expected a string, got " + describe(value));
+            case LIST:
+                return java.util.Optional.of("expected a list [ ... ], got " + describe(value));
+            case OBJECT:
+                return java.util.Optional.of("expected a section { ... }, got " + describe(value));
+            default:
+                return java.util.Optional.empty();
+        }
+    }
+
+    private static boolean isIntegral(ConfigValue v) {
+        Object u = v.unwrapped();
+        return u instanceof Integer || u instanceof Long;
+    }
+
+    private static String describe(ConfigValue v) {
+        return switch (v.valueType()) {
+            case OBJECT -> "a section";
+            case LIST -> "a list";
+            case STRING -> "'" + v.unwrapped() + "'";
+            default -> String.valueOf(v.unwrapped());
+        };
+    }
+
+    private static String suggestion(String key, Set<String> valid) {
+        return Suggestions.closest(key, valid).map(s -> "; did you mean '" + s + "'?").orElse(".");
+    }
+
+    private static String stripOrigin(ConfigException e) {
+        String m = e.getMessage();
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (m.startsWith(prefix)) {
+                return m.substring(prefix.length());
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.meta4j.runtime.experiment;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginFactory;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.StateDict;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.data.Dataset;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.Scheduler;
+import dev.meta4j.api.weighting.WeightingMethod;
+import dev.meta4j.runtime.config.ConfigError;
+import dev.meta4j.runtime.config.ConfigError.Problem;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.config.PluginChoice;
+import dev.meta4j.runtime.engine.TorchAutograd;
+import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.plugin.PluginError;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The plugins of one config, created and wired: dataset, model, optimizer, schedule, optional
+ * weighting method, and the algorithm that drives them. Owns the native memory of the run.
+ */
+public final class Experiment implements AutoCloseable {
+
+    private final ExperimentConfig config;
+    private final NDManager manager;
+    private final Map<PluginKind, ExperimentContext> contexts = new EnumMap<>(PluginKind.class);
+    private final Algorithm algorithm;
+    private final Optimizer optimizer;
+    private final Scheduler scheduler;
+    private final WeightingMethod weighting;
+    private final Device device;
+
+    private Experiment(ExperimentConfig config, PluginRegistry registry) {
+        this.config = config;
+        Config ex = config.experiment();
+        TorchEngine.get();
+        int threads = ex.getInt("threads");
+        TorchEngine.setThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        try {
+            this.device = TorchEngine.device(ex.getString("device"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(Problem.at(ex.getValue("device").origin(), "experiment.device", e.getMessage()));
+        }
+        DataType dataType = ex.getString("dtype").equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
+        this.manager = NDManager.newBaseManager(device, "PyTorch");
+        boolean ok = false;
+        try {
+            TorchAutograd autograd = new TorchAutograd(manager);
+            Rng master = new Rng(ex.getLong("seed"));
+            for (PluginKind kind : PluginKind.values()) {
+                config.plugin(kind).ifPresent(choice -> contexts.put(kind, new ExperimentContext(
+                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd)));
+            }
+            Dataset dataset = create(registry, PluginKind.DATASET, Dataset.class);
+            Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);
+            this.optimizer = create(registry, PluginKind.OPTIMIZER, Optimizer.class);
+            this.scheduler = create(registry, PluginKind.SCHEDULER, Scheduler.class);
+            this.weighting = contexts.containsKey(PluginKind.WEIGHTING)
+                    ? create(registry, PluginKind.WEIGHTING, WeightingMethod.class) : null;
+            this.algorithm = create(registry, PluginKind.ALGORITHM, Algorithm.class);
+            ExperimentComponents components = new ExperimentComponents(
+                    name(PluginKind.ALGORITHM), name(PluginKind.DATASET), dataset,
+                    name(PluginKind.MODEL), backbone, optimizer, weighting);
+            try {
+                algorithm.init(components);
+            } catch (IllegalArgumentException e) {
+                PluginChoice a = config.plugin(PluginKind.ALGORITHM).orElseThrow();
+                throw new ConfigError(Problem.at(a.origin(), "algorithm", e.getMessage()));
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                manager.close();
+            }
+        }
+    }
+
+    /**
+     * Creates and wires the plugins of a validated config.
+     *
+     * @param config the config
+     * @param registry the plugins
+     * @return the experiment, to be closed
+     * @throws PluginError if a plugin cannot be created
+     * @throws ConfigError if a setting is rejected by its plugin
+     */
+    public static Experiment create(ExperimentConfig config, PluginRegistry registry) {
+        for (PluginKind required : new PluginKind[] {PluginKind.ALGORITHM, PluginKind.DATASET, PluginKind.MODEL}) {
+            if (config.plugin(required).isEmpty()) {
+                throw new ConfigError(new Problem("(config)", required.section(),
+                        "missing section: " + required.section() + " { type = ... } (see `meta4j list`)"));
+            }
+        }
+        return new Experiment(config, registry);
+    }
+
+    private String name(PluginKind kind) {
+        return config.plugin(kind).map(PluginChoice::name).orElse("(none)");
+    }
+
+    private <T> T create(PluginRegistry registry, PluginKind kind, Class<T> type) {
+        PluginChoice choice = config.plugin(kind).orElseThrow();
+        PluginFactory<?> factory = registry.get(kind, choice.name());
+        Object made;
+        try {
+            made = factory.create(contexts.get(kind));
+        } catch (ConfigError | PluginError e) {
+            throw e;
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigError(Problem.at(e.origin(), kind.section(), e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(Problem.at(choice.origin(), kind.section() + " '" + choice.name() + "'", e.getMessage()));
+        } catch (RuntimeException e) {
+            throw new PluginError(kind.section() + " plugin '" + choice.name() + "' failed to start: " + e.getMessage()
+                    + " [" + PluginRegistry.describe(factory) + "]", e);
+        }
+        if (!type.isInstance(made)) {
+            throw new PluginError(kind.section() + " plugin '" + choice.name() + "' made a "
+                    + (made == null ? "null" : made.getClass().getName()) + ", not a " + type.getSimpleName()
+                    + " [" + PluginRegistry.describe(factory) + "]");
+        }
+        return type.cast(made);
+    }
+
+    /** @return the config */
+    public ExperimentConfig config() {
+        return config;
+    }
+
+    /** @return the algorithm */
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+
+    /** @return the optimizer */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** @return the schedule */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** @return the device */
+    public Device device() {
+        return device;
+    }
+
+    /** @return the long-lived manager of the run */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /**
+     * Writes everything a resumed run needs besides the step counter.
+     *
+     * @param state where to write
+     */
+    public void saveState(StateDict state) {
+        StateDict params = state.scope("params");
+        var p = algorithm.parameters();
+        for (int i = 0; i < p.size(); i++) {
+            params.putArray(p.names().get(i), p.arrays().get(i));
+        }
+        algorithm.saveState(state.scope("algorithm"));
+        optimizer.saveState(state.scope("optimizer"));
+        scheduler.saveState(state.scope("scheduler"));
+        if (weighting != null) {
+            weighting.saveState(state.scope("weighting"));
+        }
+        StateDict rngs = state.scope("rng");
+        contexts.forEach((k, c) -> rngs.putLong(k.section(), c.rng().state()));
+    }
+
+    /**
+     * Restores what {@link #saveState} wrote.
+     *
+     * @param state where to read
+     */
+    public void loadState(StateDict state) {
+        StateDict params = state.scope("params");
+        var p = algorithm.parameters();
+        try (var off = contexts.get(PluginKind.ALGORITHM).autograd().pause()) {
+            for (int i = 0; i < p.size(); i++) {
+                var target = p.arrays().get(i);
+                var saved = params.getArray(p.names().get(i));
+                if (!saved.getShape().equals(target.getShape())) {
+                    throw new IllegalStateException("checkpoint parameter '" + p.names().get(i) + "' has shape "
+                            + saved.getShape() + ", the model has " + target.getShape());
+                }
+                target.set(saved.toType(target.getDataType(), false).toByteBuffer());
+            }
+        }
+        algorithm.loadState(state.scope("algorithm"));
+        optimizer.loadState(state.scope("optimizer"));
+        scheduler.loadState(state.scope("scheduler"));
+        if (weighting != null) {
+            weighting.loadState(state.scope("weighting"));
+        }
+        StateDict rngs = state.scope("rng");
+        contexts.forEach((k, c) -> c.rng().restore(rngs.getLong(k.section())));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,14 @@
+package dev.meta4j.runtime.experiment;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.autograd.Autograd;
+
+/** The {@link PluginContext} of one plugin in one experiment. */
+record ExperimentContext(
+        Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd)
+        implements PluginContext {}
