@@ -25,8 +25,22 @@ public sealed interface Combination {
      *
      * @param objective a recorded scalar built from the losses
      * @param taskWeights the weights behind it, for logging (may be null)
+     * @param maxSharedGradientNorm if positive, the gradient of the shared parameters is then
+     *     scaled down to at most this Euclidean norm (Nash-MTL's {@code max_norm}); 0 for none
      */
-    record Objective(NDArray objective, NDArray taskWeights) implements Combination {}
+    record Objective(NDArray objective, NDArray taskWeights, double maxSharedGradientNorm)
+            implements Combination {
+
+        /**
+         * An objective without gradient clipping.
+         *
+         * @param objective a recorded scalar built from the losses
+         * @param taskWeights the weights behind it, for logging (may be null)
+         */
+        public Objective(NDArray objective, NDArray taskWeights) {
+            this(objective, taskWeights, 0);
+        }
+    }
 
     /**
      * Use this update direction for the shared parameters and weight each head's own gradient.
