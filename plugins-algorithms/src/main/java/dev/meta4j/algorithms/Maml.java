@@ -21,6 +21,7 @@ import dev.meta4j.api.algorithm.Selection;
 import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.Objective;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
@@ -165,9 +166,10 @@ public final class Maml implements Algorithm {
                 NDArray s = orNaN(supportLoss[0], q);
                 supportTotal = supportTotal == null ? s : supportTotal.add(s);
             }
-            NDArray query = total.div(batch.taskCount());
+            NDArray count = Scalar.of(total.getManager(), batch.taskCount(), total.getDataType());
+            NDArray query = total.div(count);
             NDList grads = autograd.grad(query, init.arrays(), GraphMode.RELEASE);
-            return new MetaGradient(query, supportTotal.div(batch.taskCount()), grads);
+            return new MetaGradient(query, supportTotal.div(count), grads);
         }
     }
 
@@ -181,6 +183,7 @@ public final class Maml implements Algorithm {
      * gradients are constants.
      */
     private Params adapt(Params fast, NDArray x, NDArray y, int steps, GraphMode mode, NDArray[] firstLoss) {
+        NDArray lr = Scalar.of(x.getManager(), innerLr, x.getDataType());
         for (int k = 0; k < steps; k++) {
             NDArray losses = taskLosses(fast, x, y);
             NDArray loss = losses.sum();
@@ -188,7 +191,7 @@ public final class Maml implements Algorithm {
                 firstLoss[0] = losses.mean();
             }
             NDList g = autograd.grad(loss, fast.arrays(), mode);
-            fast = fast.zip(g, (w, gw) -> w.sub(gw.mul(innerLr)));
+            fast = fast.zip(g, (w, gw) -> w.sub(gw.mul(lr)));
         }
         return fast;
     }

@@ -84,7 +84,7 @@ public final class Sine implements TaskSource {
             for (int j = 0; j < n; j++) {
                 double xi = rng.uniform(xLow, xHigh);
                 x[t * n + j] = xi;
-                y[t * n + j] = amp * Math.sin(xi - phase);
+                y[t * n + j] = amp * StrictMath.sin(xi - phase);
             }
         }
         NDArray xs = manager.create(x, new Shape(tasks, n, 1)).toType(dataType, false);

@@ -51,6 +51,7 @@ public final class Trainer {
     private long bestStep = -1;
     private Metrics lastValidation = Metrics.empty();
     private final MetricWindow window = new MetricWindow();
+    private java.util.function.LongConsumer afterStep = step -> {};
 
     /**
      * The result of a run.
@@ -87,6 +88,18 @@ public final class Trainer {
         }
         this.logEvery = ex.getLong("log-every");
         this.evalEvery = ex.getLong("eval-every");
+    }
+
+    /**
+     * Calls a hook after every completed step (after any validation and checkpoint of that step):
+     * for progress displays of embedding programs, and for tests that interrupt a run.
+     *
+     * @param hook receives the number of completed steps
+     * @return this trainer
+     */
+    public Trainer afterEachStep(java.util.function.LongConsumer hook) {
+        this.afterStep = hook;
+        return this;
     }
 
     /** @return the number of steps of the run */
@@ -145,6 +158,7 @@ public final class Trainer {
                 if ((evalEvery > 0 && done % evalEvery == 0) || done == totalSteps) {
                     validate(done, metrics);
                 }
+                afterStep.accept(done);
             }
             progress.finish();
             Metrics test = Metrics.empty();
@@ -182,7 +196,6 @@ public final class Trainer {
             bestScore = score;
             bestStep = done;
         }
-        StateDict state = new StateDict(experiment.manager());
         try (NDManager tmp = experiment.manager().newSubManager()) {
             StateDict scoped = new StateDict(tmp);
             experiment.saveState(scoped);
@@ -192,7 +205,7 @@ public final class Trainer {
                 Checkpoint.write(folder.bestCheckpoint(), done, scoped, book);
             }
         }
-        LOG.debug("validation at step {}: {} (state {})", done, v, state.arrays().size());
+        LOG.debug("validation at step {}: {}", done, v);
     }
 
     private Metrics evaluate(Split split, String label, long step, MetricsLog metrics, boolean plots) throws IOException {

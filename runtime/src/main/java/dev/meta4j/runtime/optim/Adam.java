@@ -64,8 +64,8 @@ public final class Adam implements Optimizer {
             variance = zerosLike(params);
         }
         t++;
-        double bc1 = 1 - Math.pow(beta1, t);
-        double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
+        double bc1 = 1 - StrictMath.pow(beta1, t);
+        double sqrtBc2 = Math.sqrt(1 - StrictMath.pow(beta2, t));
         float rate = (float) (learningRate * sqrtBc2 / bc1);
         float epsHat = (float) (eps * sqrtBc2);
         try (Autograd.Scope off = autograd.pause()) {

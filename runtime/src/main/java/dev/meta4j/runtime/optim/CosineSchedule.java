@@ -27,7 +27,7 @@ public final class CosineSchedule implements Scheduler {
         }
         long span = Math.max(1, clock.totalSteps() - warmup);
         double progress = Math.min(1.0, (step - warmup) / (double) span);
-        return minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));
+        return minFactor + (1 - minFactor) * 0.5 * (1 + StrictMath.cos(Math.PI * progress));
     }
 
     @Override

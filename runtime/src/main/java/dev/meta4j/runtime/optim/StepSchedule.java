@@ -28,7 +28,7 @@ public final class StepSchedule implements Scheduler {
                     "scheduler.unit = epochs, but this algorithm has no epochs; use unit = steps");
         }
         long t = epochs ? clock.epoch() : clock.step();
-        return Math.pow(gamma, t / stepSize);
+        return StrictMath.pow(gamma, t / stepSize);
     }
 
     @Override

@@ -1,0 +1,425 @@
+package dev.meta4j.algorithms;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.auto.service.AutoService;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.StateDict;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.AlgorithmFactory;
+import dev.meta4j.api.algorithm.Components;
+import dev.meta4j.api.algorithm.Evaluation;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Selection;
+import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.data.DataSpec;
+import dev.meta4j.api.data.MultiTaskBatch;
+import dev.meta4j.api.data.MultiTaskDataset;
+import dev.meta4j.api.data.Objective;
+import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.weighting.Combination;
+import dev.meta4j.api.weighting.Need;
+import dev.meta4j.api.weighting.TaskSignals;
+import dev.meta4j.api.weighting.WeightingMethod;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Supervised multi-task learning with hard parameter sharing, driven by a weighting method.
+ *
+ * <p>Each step computes the task losses on one minibatch and asks the weighting method what it
+ * needs: the losses alone (one backward pass of its objective), the per-task gradients of the
+ * shared parameters (one backward pass per task, which also yields each head's own gradient), or
+ * the per-task gradients of the shared representation (MGDA-UB). With {@code tasks} naming a
+ * subset, only those tasks' losses are trained: the single-task baselines of Δm%.
+ */
+public final class MultiTask implements Algorithm {
+
+    private final Rng rng;
+    private final Autograd autograd;
+    private final NDManager manager;
+    private final DataType dataType;
+    private final int batchSize;
+    private final int evalBatchSize;
+    private final double maxGradNorm;
+    private final List<String> trainedTaskNames;
+    private final long shuffleSeed;
+
+    private MultiTaskDataset dataset;
+    private MultiHeadBackbone backbone;
+    private Optimizer optimizer;
+    private WeightingMethod weighting;
+    private List<TaskSpec> tasks;
+    private int[] trained;
+    private Params model;
+    private Params all;
+    private int[] sharedIndex;
+    private int[][] headIndex;
+    private long stepsPerEpoch;
+    private long permutationEpoch = -1;
+    private int[] permutation;
+
+    MultiTask(PluginContext ctx) {
+        Config c = ctx.config();
+        this.rng = ctx.rng();
+        this.autograd = ctx.autograd();
+        this.manager = ctx.manager();
+        this.dataType = ctx.dataType();
+        this.batchSize = c.getInt("batch-size");
+        this.evalBatchSize = c.getInt("eval-batch-size");
+        this.maxGradNorm = c.getDouble("max-grad-norm");
+        this.trainedTaskNames = c.hasPath("tasks") ? c.getStringList("tasks") : null;
+        this.shuffleSeed = rng.split("shuffle").nextLong();
+    }
+
+    @Override
+    public void init(Components components) {
+        dataset = components.dataset(MultiTaskDataset.class);
+        backbone = components.backbone(MultiHeadBackbone.class);
+        optimizer = components.optimizer();
+        weighting = components.weighting();
+        DataSpec spec = dataset.spec();
+        tasks = spec.tasks();
+        trained = trainedTasks(spec);
+        if (dataset.size(Split.TRAIN) == 0) {
+            throw new IllegalArgumentException("the dataset has no training examples");
+        }
+        model = backbone.init(spec, rng.split("init"), manager, dataType);
+        all = model.concat(weighting.parameters());
+        List<Integer> shared = new ArrayList<>();
+        List<List<Integer>> heads = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            heads.add(new ArrayList<>());
+        }
+        for (int i = 0; i < model.size(); i++) {
+            String name = model.names().get(i);
+            if (backbone.isShared(name)) {
+                shared.add(i);
+            } else {
+                heads.get(backbone.taskOf(name)).add(i);
+            }
+        }
+        sharedIndex = shared.stream().mapToInt(Integer::intValue).toArray();
+        headIndex = new int[tasks.size()][];
+        for (int t = 0; t < tasks.size(); t++) {
+            headIndex[t] = heads.get(t).stream().mapToInt(Integer::intValue).toArray();
+        }
+        stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
+    }
+
+    private int[] trainedTasks(DataSpec spec) {
+        if (trainedTaskNames == null) {
+            int[] allTasks = new int[spec.taskCount()];
+            for (int i = 0; i < allTasks.length; i++) {
+                allTasks[i] = i;
+            }
+            return allTasks;
+        }
+        List<String> names = spec.tasks().stream().map(TaskSpec::name).toList();
+        int[] out = new int[trainedTaskNames.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = names.indexOf(trainedTaskNames.get(i));
+            if (out[i] < 0) {
+                throw new IllegalArgumentException("algorithm.tasks names '" + trainedTaskNames.get(i)
+                        + "', the dataset's tasks are " + names);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Params parameters() {
+        return all;
+    }
+
+    @Override
+    public OptionalLong stepsPerEpoch() {
+        return OptionalLong.of(stepsPerEpoch);
+    }
+
+    /** The examples of a step: each epoch is a fresh permutation, derived from the seed and the epoch alone. */
+    private int[] indices(long step) {
+        long epoch = step / stepsPerEpoch;
+        int n = dataset.size(Split.TRAIN);
+        if (epoch != permutationEpoch) {
+            permutation = new Rng(shuffleSeed).split("epoch-" + epoch).permutation(n);
+            permutationEpoch = epoch;
+        }
+        int from = Math.toIntExact((step % stepsPerEpoch) * batchSize);
+        int to = Math.min(n, from + batchSize);
+        int[] idx = new int[to - from];
+        System.arraycopy(permutation, from, idx, 0, idx.length);
+        return idx;
+    }
+
+    @Override
+    public Metrics trainStep(Step step) {
+        NDManager m = step.manager();
+        all.tempAttach(m);
+        MultiTaskBatch batch = dataset.batch(Split.TRAIN, indices(step.index()), m);
+        long epoch = step.index() / stepsPerEpoch;
+        Need need = weighting.need(step.index());
+        NDList grads;
+        NDArray losses;
+        Combination combination;
+        try (Autograd.Scope rec = autograd.record()) {
+            NDArray representation = backbone.encode(model, batch.inputs(), ForwardMode.TRAIN);
+            losses = taskLosses(backbone.decode(model, representation, ForwardMode.TRAIN), batch.targets());
+            NDArray[] rows = trainedLosses(losses);
+            NDArray trainedLosses = NDArrays.stack(new NDList(rows));
+            switch (need) {
+                case LOSSES -> {
+                    combination = weighting.combine(new TaskSignals(trainedLosses, null, null, step.index(), epoch, m));
+                    grads = gradsOf(combination, trainedLosses, null);
+                }
+                case SHARED_GRADIENTS -> {
+                    PerTask perTask = perTaskGradients(rows);
+                    combination = weighting.combine(
+                            new TaskSignals(trainedLosses, perTask.shared, null, step.index(), epoch, m));
+                    grads = gradsOf(combination, trainedLosses, perTask);
+                }
+                case REPRESENTATION_GRADIENTS -> {
+                    NDList r = new NDList();
+                    for (int i = 0; i < rows.length; i++) {
+                        r.add(autograd.grad(rows[i], new NDList(representation), GraphMode.RETAIN).get(0).flatten());
+                    }
+                    combination = weighting.combine(
+                            new TaskSignals(trainedLosses, null, NDArrays.stack(r), step.index(), epoch, m));
+                    grads = gradsOf(combination, trainedLosses, null);
+                }
+                default -> throw new IllegalStateException("unknown need " + need);
+            }
+        }
+        if (maxGradNorm > 0) {
+            clip(grads, allIndices(), maxGradNorm);
+        }
+        optimizer.step(all, grads, step.learningRate());
+        if (weighting.wantsLossesAfterStep()) {
+            try (Autograd.Scope off = autograd.pause()) {
+                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), ForwardMode.TRAIN), batch.targets());
+                weighting.afterStep(NDArrays.stack(new NDList(trainedLosses(after))));
+            }
+        }
+        return stepMetrics(losses, combination);
+    }
+
+    private NDArray[] trainedLosses(NDArray losses) {
+        NDArray[] rows = new NDArray[trained.length];
+        for (int i = 0; i < trained.length; i++) {
+            rows[i] = losses.get(trained[i]);
+        }
+        return rows;
+    }
+
+    private Metrics stepMetrics(NDArray losses, Combination combination) {
+        double[] l = losses.toType(DataType.FLOAT64, false).toDoubleArray();
+        Metrics.Builder b = Metrics.builder();
+        double total = 0;
+        for (int i : trained) {
+            total += l[i];
+        }
+        b.put("loss", total);
+        for (int i = 0; i < tasks.size(); i++) {
+            b.put("loss/" + tasks.get(i).name(), l[i]);
+        }
+        if (combination.taskWeights() != null) {
+            double[] w = combination.taskWeights().toType(DataType.FLOAT64, false).toDoubleArray();
+            for (int i = 0; i < trained.length && i < w.length; i++) {
+                b.put("weight/" + tasks.get(trained[i]).name(), w[i]);
+            }
+        }
+        return b.build();
+    }
+
+    /** Per-task losses as one vector {@code [K]}, recorded. */
+    private NDArray taskLosses(NDList outputs, NDList targets) {
+        NDList l = new NDList(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            l.add(tasks.get(i).objective().loss(outputs.get(i), targets.get(i)));
+        }
+        return NDArrays.stack(l);
+    }
+
+    /** Per-task gradients: the flattened shared part of each, and each task's own head gradient. */
+    private record PerTask(NDArray shared, NDList[] heads) {}
+
+    private PerTask perTaskGradients(NDArray[] rows) {
+        NDList sharedRows = new NDList(rows.length);
+        NDList[] heads = new NDList[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            int task = trained[i];
+            NDList inputs = new NDList();
+            for (int s : sharedIndex) {
+                inputs.add(model.arrays().get(s));
+            }
+            for (int h : headIndex[task]) {
+                inputs.add(model.arrays().get(h));
+            }
+            NDList g = autograd.grad(rows[i], inputs, GraphMode.RETAIN);
+            NDList flat = new NDList(sharedIndex.length);
+            for (int s = 0; s < sharedIndex.length; s++) {
+                flat.add(g.get(s).flatten());
+            }
+            sharedRows.add(NDArrays.concat(flat));
+            heads[i] = new NDList(g.subList(sharedIndex.length, g.size()));
+        }
+        return new PerTask(NDArrays.stack(sharedRows), heads);
+    }
+
+    /** Gradients of every trained parameter (model and weighting), aligned with {@link #all}. */
+    private NDList gradsOf(Combination combination, NDArray losses, PerTask perTask) {
+        if (combination instanceof Combination.Objective o) {
+            NDList g = autograd.grad(o.objective(), all.arrays(), GraphMode.RELEASE);
+            if (o.maxSharedGradientNorm() > 0) {
+                clip(g, sharedIndex, o.maxSharedGradientNorm());
+            }
+            return g;
+        }
+        Combination.SharedGradient sg = (Combination.SharedGradient) combination;
+        if (perTask == null) {
+            throw new IllegalStateException("weighting method returned a shared gradient without asking for"
+                    + " per-task gradients (need = SHARED_GRADIENTS)");
+        }
+        NDArray[] out = new NDArray[all.size()];
+        long offset = 0;
+        for (int s : sharedIndex) {
+            NDArray p = model.arrays().get(s);
+            long n = p.size();
+            out[s] = sg.sharedGradient().get(offset + ":" + (offset + n)).reshape(p.getShape());
+            offset += n;
+        }
+        double[] hw = sg.headWeights().toType(DataType.FLOAT64, false).toDoubleArray();
+        for (int i = 0; i < trained.length; i++) {
+            int[] idx = headIndex[trained[i]];
+            for (int j = 0; j < idx.length; j++) {
+                out[idx[j]] = perTask.heads[i].get(j).mul(hw[i]);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = all.arrays().get(i).zerosLike();
+            }
+        }
+        return new NDList(out);
+    }
+
+    private int[] allIndices() {
+        int[] idx = new int[all.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        return idx;
+    }
+
+    /** Scales the selected gradients down to a total Euclidean norm of at most {@code maxNorm}, in place. */
+    private static void clip(NDList grads, int[] which, double maxNorm) {
+        double sq = 0;
+        for (int i : which) {
+            NDArray g = grads.get(i);
+            sq += g.mul(g).sum().toType(DataType.FLOAT64, false).getDouble();
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > maxNorm) {
+            double scale = maxNorm / (norm + 1e-6);
+            for (int i : which) {
+                grads.set(i, grads.get(i).mul(scale));
+            }
+        }
+    }
+
+    @Override
+    public Evaluation evaluate(Split split, NDManager evalManager) {
+        int n = dataset.size(split);
+        if (n == 0) {
+            throw new IllegalArgumentException("the dataset has no " + split.key() + " examples");
+        }
+        double[] lossSum = new double[tasks.size()];
+        double[] metricSum = new double[tasks.size()];
+        try (Autograd.Scope off = autograd.pause()) {
+            for (int from = 0; from < n; from += evalBatchSize) {
+                int to = Math.min(n, from + evalBatchSize);
+                int[] idx = new int[to - from];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = from + i;
+                }
+                try (NDManager m = evalManager.newSubManager()) {
+                    model.tempAttach(m);
+                    MultiTaskBatch b = dataset.batch(split, idx, m);
+                    NDList out = backbone.forward(model, b.inputs(), ForwardMode.EVAL);
+                    for (int t = 0; t < tasks.size(); t++) {
+                        Objective o = tasks.get(t).objective();
+                        lossSum[t] += idx.length * scalar(o.loss(out.get(t), b.targets().get(t)));
+                        metricSum[t] += idx.length * scalar(o.metric(out.get(t), b.targets().get(t)));
+                    }
+                }
+            }
+        }
+        Metrics.Builder mb = Metrics.builder();
+        double metricMean = 0;
+        double lossMean = 0;
+        for (int t = 0; t < tasks.size(); t++) {
+            String name = tasks.get(t).name();
+            mb.put(name + "/" + tasks.get(t).objective().metricName(), metricSum[t] / n);
+            mb.put(name + "/loss", lossSum[t] / n);
+            metricMean += metricSum[t] / n / tasks.size();
+            lossMean += lossSum[t] / n / tasks.size();
+        }
+        mb.put(selectionMetricName(), sameObjective() ? metricMean : lossMean);
+        return Evaluation.of(mb.build());
+    }
+
+    private static double scalar(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).getDouble();
+    }
+
+    private boolean sameObjective() {
+        return tasks.stream().map(TaskSpec::objective).distinct().count() == 1;
+    }
+
+    private String selectionMetricName() {
+        return sameObjective() ? "mean-" + tasks.get(0).objective().metricName() : "mean-loss";
+    }
+
+    @Override
+    public Selection selection() {
+        boolean higher = sameObjective() && tasks.get(0).objective().higherIsBetter();
+        return new Selection(selectionMetricName(), higher);
+    }
+
+    @Override
+    public void saveState(StateDict state) {
+        // The shuffle of each epoch derives from the seed and the epoch alone: nothing to save.
+    }
+
+    /** Registers {@code multitask}. */
+    @AutoService(AlgorithmFactory.class)
+    public static final class Factory implements AlgorithmFactory {
+        @Override
+        public String name() {
+            return "multitask";
+        }
+
+        @Override
+        public String summary() {
+            return "supervised multi-task learning with hard parameter sharing, driven by a weighting method";
+        }
+
+        @Override
+        public Algorithm create(PluginContext ctx) {
+            return new MultiTask(ctx);
+        }
+    }
+}
