@@ -43,6 +43,12 @@ final class Harness {
             return Double.isFinite(objective) && finite(gradLosses) && finite(weights) && finite(gradParameters);
         }
 
+        @Override
+        public String toString() {
+            return "objective " + objective + ", d/dl " + java.util.Arrays.toString(gradLosses) + ", weights "
+                    + java.util.Arrays.toString(weights) + ", d/dparams " + java.util.Arrays.toString(gradParameters);
+        }
+
         private static boolean finite(double[] a) {
             for (double v : a) {
                 if (!Double.isFinite(v)) {
