@@ -106,7 +106,7 @@ public final class DynamicWeightAverage implements WeightingMethod {
         for (int i = 0; i < k; i++) {
             x[i] = ratio(last[i], beforeLast[i]) / temperature;
         }
-        double[] p = Softmax.of(x);
+        double[] p = StableSoftmax.of(x);
         for (int i = 0; i < k; i++) {
             w[i] = k * p[i];
         }

@@ -95,7 +95,7 @@ public final class Famo implements WeightingMethod {
             throw new IllegalArgumentException("famo.min-losses has " + minLosses.length
                     + " values but the step has " + k + " task losses");
         }
-        double[] z = Softmax.of(logits);
+        double[] z = StableSoftmax.of(logits);
         // D_i = l_i - shift_i + eps, shift_i = l*_i, or l_i itself for a loss below its l*
         double[] shift = new double[k];
         double inverseC = 0;
@@ -129,7 +129,7 @@ public final class Famo implements WeightingMethod {
         for (int i = 0; i < delta.length; i++) {
             delta[i] = logGap(i, pendingLosses[i]) - logGap(i, after[i]);
         }
-        adam.step(logits, logitGradient(Softmax.of(logits), delta));
+        adam.step(logits, logitGradient(StableSoftmax.of(logits), delta));
         pendingLosses = null;
     }
 

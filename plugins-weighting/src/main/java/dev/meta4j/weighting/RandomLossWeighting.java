@@ -47,7 +47,7 @@ public final class RandomLossWeighting implements WeightingMethod {
         for (int i = 0; i < d.length; i++) {
             d[i] = draws.getAsDouble();
         }
-        double[] w = Softmax.of(d);
+        double[] w = StableSoftmax.of(d);
         return Combination.weighted(
                 signals.losses(), LossVectors.constant(signals.manager(), w, signals.losses().getDataType()));
     }

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +46,7 @@ class AllLossBasedMethodsTest {
     }
 
     private static WeightingMethod create(String name) {
-        return Harness.create(kit, name, CONFIG.getOrDefault(name, ""));
+        return LossStepHarness.create(kit, name, CONFIG.getOrDefault(name, ""));
     }
 
     @ParameterizedTest
@@ -54,10 +54,10 @@ class AllLossBasedMethodsTest {
     void degenerateLossesNeverGiveNaN(String name) {
         WeightingMethod method = create(name);
         for (int t = 0; t < DEGENERATE.length; t++) {
-            Harness.Outcome out = Harness.step(kit, method, DEGENERATE[t], t, t / 2);
+            LossStepHarness.Outcome out = LossStepHarness.step(kit, method, DEGENERATE[t], t, t / 2);
             assertTrue(out.allFinite(), name + " step " + t + " " + Arrays.toString(DEGENERATE[t]) + ": " + out);
             if (method.wantsLossesAfterStep()) {
-                Harness.afterStep(kit, method, DEGENERATE[(t + 1) % DEGENERATE.length]);
+                LossStepHarness.afterStep(kit, method, DEGENERATE[(t + 1) % DEGENERATE.length]);
             }
         }
         if (method instanceof Famo famo) {
@@ -70,22 +70,22 @@ class AllLossBasedMethodsTest {
     void float32LossesGiveAFloat32ObjectiveOfTheSameValue(String name) {
         try (PluginTestKit kit32 = PluginTestKit.open(DataType.FLOAT32, 8)) {
             WeightingMethod wide = create(name);
-            WeightingMethod narrow = Harness.create(kit32, name, CONFIG.getOrDefault(name, ""));
+            WeightingMethod narrow = LossStepHarness.create(kit32, name, CONFIG.getOrDefault(name, ""));
             double[][] losses = {{0.75, 1.5, 0.25}, {0.5, 1.25, 0.25}, {0.5, 1.0, 0.125}};
             for (int t = 0; t < losses.length; t++) {
-                Harness.Outcome a = Harness.step(kit, wide, losses[t], t, t);
-                Harness.Outcome b = Harness.step(kit32, narrow, losses[t], t, t, DataType.FLOAT32);
+                LossStepHarness.Outcome a = LossStepHarness.step(kit, wide, losses[t], t, t);
+                LossStepHarness.Outcome b = LossStepHarness.step(kit32, narrow, losses[t], t, t, DataType.FLOAT32);
                 assertEquals(DataType.FLOAT64, a.objectiveType());
                 assertEquals(DataType.FLOAT32, b.objectiveType(), "the objective keeps the losses' type");
                 assertClose(a.objective(), b.objective(), 1e-6, name + " objective");
                 assertClose(a.gradLosses(), b.gradLosses(), 1e-6, name + " gradient");
                 // float32 losses with a method created for float64 (uw's parameter): cast, not fail
-                Harness.Outcome mixed = Harness.step(kit, create(name), losses[t], t, t, DataType.FLOAT32);
+                LossStepHarness.Outcome mixed = LossStepHarness.step(kit, create(name), losses[t], t, t, DataType.FLOAT32);
                 assertEquals(DataType.FLOAT32, mixed.objectiveType());
                 if (wide.wantsLossesAfterStep()) {
                     double[] next = Arrays.stream(losses[t]).map(v -> v * 0.9).toArray();
-                    Harness.afterStep(kit, wide, next);
-                    Harness.afterStep(kit32, narrow, next);
+                    LossStepHarness.afterStep(kit, wide, next);
+                    LossStepHarness.afterStep(kit32, narrow, next);
                 }
             }
         }
@@ -98,9 +98,9 @@ class AllLossBasedMethodsTest {
         method.parameters();
         int before = kit.manager().getManagedArrays().size();
         for (int t = 0; t < 20; t++) {
-            Harness.step(kit, method, new double[] {0.5 + t, 1, 2}, t, t / 5);
+            LossStepHarness.step(kit, method, new double[] {0.5 + t, 1, 2}, t, t / 5);
             if (method.wantsLossesAfterStep()) {
-                Harness.afterStep(kit, method, new double[] {0.4 + t, 1, 2});
+                LossStepHarness.afterStep(kit, method, new double[] {0.4 + t, 1, 2});
             }
         }
         assertEquals(before, kit.manager().getManagedArrays().size(), "per-step arrays belong to the step's manager");

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,21 +46,21 @@ class FamoTest {
 
     @Test
     void firstStepGivesEqualWeights() {
-        Famo famo = (Famo) Harness.create(kit, "famo", "");
+        Famo famo = (Famo) LossStepHarness.create(kit, "famo", "");
         assertNull(famo.logits(), "the task count is learned from the first step");
-        Harness.Outcome out = Harness.step(kit, famo, new double[] {0.3, 4.0, 1.1, 0.02}, 0, 0);
+        LossStepHarness.Outcome out = LossStepHarness.step(kit, famo, new double[] {0.3, 4.0, 1.1, 0.02}, 0, 0);
         assertClose(new double[] {0.25, 0.25, 0.25, 0.25}, out.weights(), "z = softmax(0)");
         assertArrayEquals(new double[4], famo.logits(), 0);
     }
 
     @Test
     void modelGradientWeightsAreCzOverD() {
-        Famo famo = (Famo) Harness.create(kit, "famo", "");
+        Famo famo = (Famo) LossStepHarness.create(kit, "famo", "");
         double[][] before = {{0.7, 2.3, 0.1}, {0.6, 2.2, 0.09}, {0.55, 2.2, 0.085}};
         double[][] after = {{0.6, 2.25, 0.095}, {0.58, 2.2, 0.08}, {0.5, 2.1, 0.08}};
         for (int t = 0; t < before.length; t++) {
             double[] z = softmax(famo.logits() == null ? new double[3] : famo.logits());
-            Harness.Outcome out = Harness.step(kit, famo, before[t], t, 0);
+            LossStepHarness.Outcome out = LossStepHarness.step(kit, famo, before[t], t, 0);
             double sum = 0;
             double logs = 0;
             for (int i = 0; i < 3; i++) {
@@ -76,7 +76,7 @@ class FamoTest {
             assertClose(1, Arrays.stream(out.gradLosses()).sum(), "the effective weights sum to 1");
             assertClose(logs, out.objective(), "step " + t + ": c sum_i z_i log D_i");
             assertClose(z, out.weights(), "step " + t + ": logged z");
-            Harness.afterStep(kit, famo, after[t]);
+            LossStepHarness.afterStep(kit, famo, after[t]);
         }
     }
 
@@ -116,11 +116,11 @@ class FamoTest {
 
     @Test
     void firstUpdateIsAnAdamStepOfSizeLrAlongTheSignOfTheLogitGradient() {
-        Famo famo = (Famo) Harness.create(kit, "famo", "w-lr = 0.05");
+        Famo famo = (Famo) LossStepHarness.create(kit, "famo", "w-lr = 0.05");
         double[] l = {1.0, 1.0, 2.0};
         double[] l2 = {0.5, 0.99, 1.9}; // task 0 improved most, task 1 least
-        Harness.step(kit, famo, l, 0, 0);
-        Harness.afterStep(kit, famo, l2);
+        LossStepHarness.step(kit, famo, l, 0, 0);
+        LossStepHarness.afterStep(kit, famo, l2);
         double[] delta = new double[3];
         for (int i = 0; i < 3; i++) {
             delta[i] = Math.log(l[i] + EPS) - Math.log(l2[i] + EPS);
@@ -132,13 +132,13 @@ class FamoTest {
             expected[i] = -0.05 * g[i] / (Math.abs(g[i]) + 1e-8);
         }
         assertClose(expected, famo.logits(), 1e-12, "first logits");
-        double[] z = Harness.step(kit, famo, l, 1, 0).weights();
+        double[] z = LossStepHarness.step(kit, famo, l, 1, 0).weights();
         assertTrue(z[1] > z[2] && z[2] > z[0], "the task that improved least gains weight: " + Arrays.toString(z));
     }
 
     @Test
     void logitsFollowPyTorchsAdamAsTheRuntimeImplementsIt() {
-        Famo famo = (Famo) Harness.create(kit, "famo", "gamma = 0.01, w-lr = 0.025");
+        Famo famo = (Famo) LossStepHarness.create(kit, "famo", "gamma = 0.01, w-lr = 0.025");
         Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "lr = 0.025, weight-decay = 0.01", Optimizer.class);
         Rng rng = new Rng(2);
         try (NDManager m = kit.manager().newSubManager()) {
@@ -150,9 +150,9 @@ class FamoTest {
                 for (int i = 0; i < 3; i++) {
                     next[i] = l[i] * (1 - 0.05 * rng.nextDouble());
                 }
-                double[] z = softmax(Harness.doubles(w));
-                Harness.step(kit, famo, l, t, 0);
-                Harness.afterStep(kit, famo, next);
+                double[] z = softmax(LossStepHarness.doubles(w));
+                LossStepHarness.step(kit, famo, l, t, 0);
+                LossStepHarness.afterStep(kit, famo, next);
                 double[] delta = new double[3];
                 for (int i = 0; i < 3; i++) {
                     delta[i] = Math.log(l[i] + EPS) - Math.log(next[i] + EPS);
@@ -160,7 +160,7 @@ class FamoTest {
                 adam.step(logits, new NDList(m.create(Famo.logitGradient(z, delta))), 0.025);
                 // the runtime's fused kernel takes its rates as float32: agree to 1e-6 absolute,
                 // 4e-5 of one step of size w-lr (a wrong formula is off by ~1e-3 and more)
-                assertArrayEquals(Harness.doubles(w), famo.logits(), 1e-6, "step " + t);
+                assertArrayEquals(LossStepHarness.doubles(w), famo.logits(), 1e-6, "step " + t);
                 l = next;
             }
         }
@@ -180,61 +180,61 @@ class FamoTest {
             }
             l = after[t];
         }
-        WeightingMethod a = Harness.create(kit, "famo", "");
+        WeightingMethod a = LossStepHarness.create(kit, "famo", "");
         for (int t = 0; t < 5; t++) {
-            Harness.step(kit, a, before[t], t, 0);
-            Harness.afterStep(kit, a, after[t]);
+            LossStepHarness.step(kit, a, before[t], t, 0);
+            LossStepHarness.afterStep(kit, a, after[t]);
         }
         StateDict state = new StateDict(kit.manager());
         a.saveState(state.scope("weighting"));
-        WeightingMethod b = Harness.create(kit, "famo", "");
+        WeightingMethod b = LossStepHarness.create(kit, "famo", "");
         b.loadState(state.scope("weighting"));
         assertArrayEquals(((Famo) a).logits(), ((Famo) b).logits(), 0);
         for (int t = 5; t < 10; t++) {
-            Harness.Outcome x = Harness.step(kit, a, before[t], t, 0);
-            Harness.Outcome y = Harness.step(kit, b, before[t], t, 0);
+            LossStepHarness.Outcome x = LossStepHarness.step(kit, a, before[t], t, 0);
+            LossStepHarness.Outcome y = LossStepHarness.step(kit, b, before[t], t, 0);
             assertArrayEquals(x.weights(), y.weights(), 0, "weights, step " + t);
             assertArrayEquals(x.gradLosses(), y.gradLosses(), 0, "gradient, step " + t);
-            Harness.afterStep(kit, a, after[t]);
-            Harness.afterStep(kit, b, after[t]);
+            LossStepHarness.afterStep(kit, a, after[t]);
+            LossStepHarness.afterStep(kit, b, after[t]);
             assertArrayEquals(((Famo) a).logits(), ((Famo) b).logits(), 0, "logits (Adam moments), step " + t);
         }
     }
 
     @Test
     void stateSavedBetweenCombineAndAfterStepKeepsThePendingLosses() {
-        WeightingMethod a = Harness.create(kit, "famo", "");
-        Harness.step(kit, a, new double[] {1, 2}, 0, 0);
+        WeightingMethod a = LossStepHarness.create(kit, "famo", "");
+        LossStepHarness.step(kit, a, new double[] {1, 2}, 0, 0);
         StateDict state = new StateDict(kit.manager());
         a.saveState(state.scope("weighting"));
-        WeightingMethod b = Harness.create(kit, "famo", "");
+        WeightingMethod b = LossStepHarness.create(kit, "famo", "");
         b.loadState(state.scope("weighting"));
-        Harness.afterStep(kit, a, new double[] {0.5, 1.9});
-        Harness.afterStep(kit, b, new double[] {0.5, 1.9});
+        LossStepHarness.afterStep(kit, a, new double[] {0.5, 1.9});
+        LossStepHarness.afterStep(kit, b, new double[] {0.5, 1.9});
         assertArrayEquals(((Famo) a).logits(), ((Famo) b).logits(), 0);
     }
 
     @Test
     void afterStepNeedsACombineFirst() {
-        WeightingMethod famo = Harness.create(kit, "famo", "");
-        assertThrows(IllegalStateException.class, () -> Harness.afterStep(kit, famo, new double[] {1, 2}));
-        Harness.step(kit, famo, new double[] {1, 2}, 0, 0);
-        Harness.afterStep(kit, famo, new double[] {1, 2});
-        assertThrows(IllegalStateException.class, () -> Harness.afterStep(kit, famo, new double[] {1, 2}));
+        WeightingMethod famo = LossStepHarness.create(kit, "famo", "");
+        assertThrows(IllegalStateException.class, () -> LossStepHarness.afterStep(kit, famo, new double[] {1, 2}));
+        LossStepHarness.step(kit, famo, new double[] {1, 2}, 0, 0);
+        LossStepHarness.afterStep(kit, famo, new double[] {1, 2});
+        assertThrows(IllegalStateException.class, () -> LossStepHarness.afterStep(kit, famo, new double[] {1, 2}));
     }
 
     @Test
     void aLossBelowItsMinimumIsTakenAsAtIt() {
-        WeightingMethod famo = Harness.create(kit, "famo", "min-losses = [0.5, 0]");
-        Harness.Outcome out = Harness.step(kit, famo, new double[] {0.3, 1.0}, 0, 0);
+        WeightingMethod famo = LossStepHarness.create(kit, "famo", "min-losses = [0.5, 0]");
+        LossStepHarness.Outcome out = LossStepHarness.step(kit, famo, new double[] {0.3, 1.0}, 0, 0);
         assertTrue(out.allFinite(), "no log of a negative number");
         // D = (eps, 1 + eps): c = 1 / (0.5 / eps + 0.5 / (1 + eps))
         double c = 1 / (0.5 / EPS + 0.5 / (1 + EPS));
         assertClose(new double[] {c * 0.5 / EPS, c * 0.5 / (1 + EPS)}, out.gradLosses(), "D_0 = eps, gradient kept");
-        Harness.afterStep(kit, famo, new double[] {0.2, 0.9});
+        LossStepHarness.afterStep(kit, famo, new double[] {0.2, 0.9});
         assertTrue(Arrays.stream(((Famo) famo).logits()).allMatch(Double::isFinite));
-        WeightingMethod wrong = Harness.create(kit, "famo", "min-losses = [0, 0, 0]");
-        assertThrows(IllegalArgumentException.class, () -> Harness.step(kit, wrong, new double[] {1, 2}, 0, 0));
+        WeightingMethod wrong = LossStepHarness.create(kit, "famo", "min-losses = [0, 0, 0]");
+        assertThrows(IllegalArgumentException.class, () -> LossStepHarness.step(kit, wrong, new double[] {1, 2}, 0, 0));
     }
 
     private static double[] softmax(double[] x) {

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,8 +42,8 @@ class GoldenLossBasedTest {
 
     @Test
     void goldenFileCoversEveryMethodWithTwoThreeAndFiveTasks() {
-        Map<String, List<Integer>> sizes = GoldenCases.load().stream().collect(Collectors.groupingBy(
-                GoldenCases.Case::method, TreeMap::new,
+        Map<String, List<Integer>> sizes = LossBasedGolden.load().stream().collect(Collectors.groupingBy(
+                LossBasedGolden.Case::method, TreeMap::new,
                 Collectors.mapping(c -> c.steps().get(0).losses().length, Collectors.toList())));
         assertEquals(List.of("dwa", "famo", "ls", "rlw", "scaleinvls", "uw"), List.copyOf(sizes.keySet()));
         sizes.forEach((method, ks) -> assertTrue(ks.containsAll(List.of(2, 3, 5)), method + " covers K = " + ks));
@@ -51,20 +51,20 @@ class GoldenLossBasedTest {
 
     @TestFactory
     Stream<DynamicTest> matchesTheReference() {
-        return GoldenCases.load().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> replay(c)));
+        return LossBasedGolden.load().stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> replay(c)));
     }
 
-    private static void replay(GoldenCases.Case c) {
+    private static void replay(LossBasedGolden.Case c) {
         WeightingMethod method = c.method().equals("rlw")
                 ? new RandomLossWeighting(drawsOf(c))
-                : Harness.create(kit, c.method(), c.config());
+                : LossStepHarness.create(kit, c.method(), c.config());
         for (int t = 0; t < c.steps().size(); t++) {
-            GoldenCases.Step s = c.steps().get(t);
+            LossBasedGolden.Step s = c.steps().get(t);
             String at = c + " step " + t;
             if (s.logVariances() != null) {
-                Harness.setValues(kit, method.parameters().get(UncertaintyWeighting.PARAMETER), s.logVariances());
+                LossStepHarness.setValues(kit, method.parameters().get(UncertaintyWeighting.PARAMETER), s.logVariances());
             }
-            Harness.Outcome out = Harness.step(kit, method, s.losses(), t, s.epoch());
+            LossStepHarness.Outcome out = LossStepHarness.step(kit, method, s.losses(), t, s.epoch());
             assertClose(s.objective(), out.objective(), at + " objective");
             assertClose(s.gradLosses(), out.gradLosses(), at + " d objective / d losses");
             assertClose(s.weights(), out.weights(), at + " logged weights");
@@ -72,14 +72,14 @@ class GoldenLossBasedTest {
                 assertClose(s.gradLogVariances(), out.gradParameters(), at + " d objective / d log-variances");
             }
             if (s.lossesAfter() != null) {
-                Harness.afterStep(kit, method, s.lossesAfter());
+                LossStepHarness.afterStep(kit, method, s.lossesAfter());
                 assertClose(s.logitsAfter(), ((Famo) method).logits(), at + " logits after the update");
             }
         }
     }
 
     /** The case's draws, step after step, as the fixed source of a {@link RandomLossWeighting}. */
-    private static java.util.function.DoubleSupplier drawsOf(GoldenCases.Case c) {
+    private static java.util.function.DoubleSupplier drawsOf(LossBasedGolden.Case c) {
         PrimitiveIterator.OfDouble it = c.steps().stream()
                 .flatMapToDouble(s -> Arrays.stream(s.draws()))
                 .iterator();

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,8 +30,8 @@ class LinearScalarizationTest {
     void gradientWithRespectToEachLossIsItsWeight() {
         double[] w = {0.5, 2, 1, 3};
         double[] l = {0.3, 1.7, 0.02, 4.4};
-        WeightingMethod ls = Harness.create(kit, "ls", "weights = [0.5, 2, 1, 3]");
-        Harness.Outcome out = Harness.step(kit, ls, l, 0, 0);
+        WeightingMethod ls = LossStepHarness.create(kit, "ls", "weights = [0.5, 2, 1, 3]");
+        LossStepHarness.Outcome out = LossStepHarness.step(kit, ls, l, 0, 0);
         assertClose(0.5 * 0.3 + 2 * 1.7 + 0.02 + 3 * 4.4, out.objective(), "sum_i w_i l_i");
         assertClose(w, out.gradLosses(), "gradient = weights");
         assertClose(w, out.weights(), "logged weights");
@@ -39,16 +39,16 @@ class LinearScalarizationTest {
 
     @Test
     void defaultIsThePlainSum() {
-        Harness.Outcome out = Harness.step(kit, Harness.create(kit, "ls", ""), new double[] {1, 2, 3}, 0, 0);
+        LossStepHarness.Outcome out = LossStepHarness.step(kit, LossStepHarness.create(kit, "ls", ""), new double[] {1, 2, 3}, 0, 0);
         assertClose(6, out.objective(), "sum");
         assertClose(new double[] {1, 1, 1}, out.gradLosses(), "gradient");
     }
 
     @Test
     void weightsOfAnotherLengthAreRejected() {
-        WeightingMethod ls = Harness.create(kit, "ls", "weights = [1, 2]");
+        WeightingMethod ls = LossStepHarness.create(kit, "ls", "weights = [1, 2]");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Harness.step(kit, ls, new double[] {1, 2, 3}, 0, 0));
+                () -> LossStepHarness.step(kit, ls, new double[] {1, 2, 3}, 0, 0));
         assertTrue(e.getMessage().contains("ls.weights"), e.getMessage());
     }
 }

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,13 +26,13 @@ class RandomLossWeightingTest {
     @Test
     void weightsAreTheSoftmaxOfThePluginsGaussianDraws() {
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT64, 5)) {
-            WeightingMethod rlw = Harness.create(kit, "rlw", "");
+            WeightingMethod rlw = LossStepHarness.create(kit, "rlw", "");
             // the generator the runtime gives the weighting plugin: the master seed split by kind
             Rng expected = new Rng(5).split(PluginKind.WEIGHTING.section());
             for (int t = 0; t < 4; t++) {
                 double[] draws = {expected.nextGaussian(), expected.nextGaussian(), expected.nextGaussian()};
                 double[] w = softmax(draws);
-                Harness.Outcome out = Harness.step(kit, rlw, LOSSES, t, 0);
+                LossStepHarness.Outcome out = LossStepHarness.step(kit, rlw, LOSSES, t, 0);
                 assertClose(w, out.weights(), "step " + t + " weights");
                 assertClose(w, out.gradLosses(), "step " + t + " gradient = weights");
                 assertClose(1, Arrays.stream(out.weights()).sum(), "weights sum to 1");
@@ -43,10 +43,10 @@ class RandomLossWeightingTest {
     @Test
     void uniformDrawsComeFromTheSameGenerator() {
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT64, 6)) {
-            WeightingMethod rlw = Harness.create(kit, "rlw", "distribution = uniform");
+            WeightingMethod rlw = LossStepHarness.create(kit, "rlw", "distribution = uniform");
             Rng expected = new Rng(6).split(PluginKind.WEIGHTING.section());
             double[] draws = {expected.nextDouble(), expected.nextDouble(), expected.nextDouble()};
-            assertClose(softmax(draws), Harness.step(kit, rlw, LOSSES, 0, 0).weights(), "softmax of U(0, 1)");
+            assertClose(softmax(draws), LossStepHarness.step(kit, rlw, LOSSES, 0, 0).weights(), "softmax of U(0, 1)");
         }
     }
 
@@ -68,16 +68,16 @@ class RandomLossWeightingTest {
             PluginContext ctx = kit.context(PluginKind.WEIGHTING, "rlw", "");
             WeightingMethod rlw = new RandomLossWeighting.Factory().create(ctx);
             for (int t = 0; t < 3; t++) {
-                Harness.step(kit, rlw, LOSSES, t, 0);
+                LossStepHarness.step(kit, rlw, LOSSES, t, 0);
             }
             long saved = ctx.rng().state(); // what the runtime's checkpoint stores for the plugin
             double[][] first = new double[3][];
             for (int t = 0; t < 3; t++) {
-                first[t] = Harness.step(kit, rlw, LOSSES, 3 + t, 0).weights();
+                first[t] = LossStepHarness.step(kit, rlw, LOSSES, 3 + t, 0).weights();
             }
             ctx.rng().restore(saved);
             for (int t = 0; t < 3; t++) {
-                assertArrayEquals(first[t], Harness.step(kit, rlw, LOSSES, 3 + t, 0).weights(), 0, "step " + t);
+                assertArrayEquals(first[t], LossStepHarness.step(kit, rlw, LOSSES, 3 + t, 0).weights(), 0, "step " + t);
             }
         }
     }
@@ -94,7 +94,7 @@ class RandomLossWeightingTest {
             }
         };
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT64, 0)) {
-            Harness.Outcome out = Harness.step(kit, new RandomLossWeighting(fixed), new double[] {1, 2, 3, 4}, 0, 0);
+            LossStepHarness.Outcome out = LossStepHarness.step(kit, new RandomLossWeighting(fixed), new double[] {1, 2, 3, 4}, 0, 0);
             assertTrue(out.allFinite());
             assertClose(new double[] {0.5, 0, 0, 0.5}, out.weights(), "softmax without overflow");
         }
@@ -102,10 +102,10 @@ class RandomLossWeightingTest {
 
     private static double[][] run(long seed, int steps) {
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT64, seed)) {
-            WeightingMethod rlw = Harness.create(kit, "rlw", "");
+            WeightingMethod rlw = LossStepHarness.create(kit, "rlw", "");
             double[][] w = new double[steps][];
             for (int t = 0; t < steps; t++) {
-                w[t] = Harness.step(kit, rlw, LOSSES, t, 0).weights();
+                w[t] = LossStepHarness.step(kit, rlw, LOSSES, t, 0).weights();
             }
             return w;
         }

@@ -1,6 +1,6 @@
 package dev.meta4j.weighting;
 
-import static dev.meta4j.weighting.Closeness.assertClose;
+import static dev.meta4j.weighting.GoldenTolerance.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -46,7 +46,7 @@ class UncertaintyWeightingTest {
 
     @Test
     void logVariancesAreOneLearnableVectorCreatedOnce() {
-        WeightingMethod uw = Harness.create(kit, "uw", "tasks = 3, init-log-variance = -0.5");
+        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 3, init-log-variance = -0.5");
         Params p = uw.parameters();
         assertEquals(java.util.List.of(UncertaintyWeighting.PARAMETER), p.names());
         NDArray s = p.get(UncertaintyWeighting.PARAMETER);
@@ -54,18 +54,18 @@ class UncertaintyWeightingTest {
         assertTrue(s.hasGradient(), "trained by the optimizer");
         assertEquals(DataType.FLOAT64, s.getDataType(), "the experiment's data type");
         assertSame(s, uw.parameters().get(UncertaintyWeighting.PARAMETER), "the same array every time");
-        assertArrayEquals(new double[] {-0.5, -0.5, -0.5}, Harness.doubles(s), 0);
-        assertArrayEquals(new double[] {0, 0}, Harness.doubles(
-                Harness.create(kit, "uw", "tasks = 2").parameters().get(UncertaintyWeighting.PARAMETER)), 0);
+        assertArrayEquals(new double[] {-0.5, -0.5, -0.5}, LossStepHarness.doubles(s), 0);
+        assertArrayEquals(new double[] {0, 0}, LossStepHarness.doubles(
+                LossStepHarness.create(kit, "uw", "tasks = 2").parameters().get(UncertaintyWeighting.PARAMETER)), 0);
     }
 
     @Test
     void closedFormObjectiveAndGradients() {
-        WeightingMethod uw = Harness.create(kit, "uw", "tasks = 3");
+        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 3");
         double[] s = {0.3, -1.2, 2.0};
         double[] l = {0.8, 0.05, 7.5};
-        Harness.setValues(kit, uw.parameters().get(UncertaintyWeighting.PARAMETER), s);
-        Harness.Outcome out = Harness.step(kit, uw, l, 0, 0);
+        LossStepHarness.setValues(kit, uw.parameters().get(UncertaintyWeighting.PARAMETER), s);
+        LossStepHarness.Outcome out = LossStepHarness.step(kit, uw, l, 0, 0);
         double objective = 0;
         double[] gl = new double[3];
         double[] gs = new double[3];
@@ -82,17 +82,17 @@ class UncertaintyWeightingTest {
 
     @Test
     void stationaryWhereTheLogVarianceIsTheLogLoss() {
-        WeightingMethod uw = Harness.create(kit, "uw", "tasks = 2");
-        Harness.setValues(kit, uw.parameters().get(UncertaintyWeighting.PARAMETER),
+        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 2");
+        LossStepHarness.setValues(kit, uw.parameters().get(UncertaintyWeighting.PARAMETER),
                 new double[] {Math.log(0.2), Math.log(5)});
-        double[] gs = Harness.step(kit, uw, new double[] {0.2, 5}, 0, 0).gradParameters();
+        double[] gs = LossStepHarness.step(kit, uw, new double[] {0.2, 5}, 0, 0).gradParameters();
         assertEquals(0, gs[0], 1e-15);
         assertEquals(0, gs[1], 1e-15);
     }
 
     @Test
     void theModelsOptimizerLearnsTheLogLosses() {
-        WeightingMethod uw = Harness.create(kit, "uw", "tasks = 3");
+        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 3");
         Optimizer sgd = kit.create(PluginKind.OPTIMIZER, "sgd", "lr = 0.5", Optimizer.class);
         double[] l = {0.5, 2, 8};
         Params params = uw.parameters();
@@ -108,7 +108,7 @@ class UncertaintyWeightingTest {
                 sgd.step(params, grads, 0.5);
             }
         }
-        double[] s = Harness.doubles(params.get(UncertaintyWeighting.PARAMETER));
+        double[] s = LossStepHarness.doubles(params.get(UncertaintyWeighting.PARAMETER));
         for (int i = 0; i < 3; i++) {
             assertEquals(Math.log(l[i]), s[i], 1e-6, "s_" + i + " -> log l_" + i);
         }
@@ -117,28 +117,28 @@ class UncertaintyWeightingTest {
     @Test
     void theTaskCountMustBeConfiguredAndMatch() {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> Harness.create(kit, "uw", ""));
+                () -> LossStepHarness.create(kit, "uw", ""));
         assertTrue(missing.getMessage().contains("weighting.tasks"), missing.getMessage());
-        WeightingMethod uw = Harness.create(kit, "uw", "tasks = 2");
-        assertThrows(IllegalArgumentException.class, () -> Harness.step(kit, uw, new double[] {1, 2, 3}, 0, 0));
+        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 2");
+        assertThrows(IllegalArgumentException.class, () -> LossStepHarness.step(kit, uw, new double[] {1, 2, 3}, 0, 0));
     }
 
     @Test
     void stateRoundTripsTheLogVariances() {
-        WeightingMethod a = Harness.create(kit, "uw", "tasks = 3");
+        WeightingMethod a = LossStepHarness.create(kit, "uw", "tasks = 3");
         NDArray s = a.parameters().get(UncertaintyWeighting.PARAMETER);
         double[] values = {0.1, -0.7, 1.9};
-        Harness.setValues(kit, s, values);
+        LossStepHarness.setValues(kit, s, values);
         StateDict state = new StateDict(kit.manager());
         a.saveState(state.scope("weighting"));
-        Harness.setValues(kit, s, new double[] {5, 5, 5}); // saved a copy, not the live array
+        LossStepHarness.setValues(kit, s, new double[] {5, 5, 5}); // saved a copy, not the live array
         a.loadState(state.scope("weighting"));
-        assertArrayEquals(values, Harness.doubles(s), 0);
+        assertArrayEquals(values, LossStepHarness.doubles(s), 0);
         assertTrue(s.hasGradient(), "still a trainable leaf");
 
-        WeightingMethod b = Harness.create(kit, "uw", "tasks = 3");
+        WeightingMethod b = LossStepHarness.create(kit, "uw", "tasks = 3");
         b.loadState(state.scope("weighting"));
         double[] l = {0.4, 1.3, 0.02};
-        assertArrayEquals(Harness.step(kit, a, l, 0, 0).gradParameters(), Harness.step(kit, b, l, 0, 0).gradParameters(), 0);
+        assertArrayEquals(LossStepHarness.step(kit, a, l, 0, 0).gradParameters(), LossStepHarness.step(kit, b, l, 0, 0).gradParameters(), 0);
     }
 }

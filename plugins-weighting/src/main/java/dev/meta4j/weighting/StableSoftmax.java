@@ -1,9 +1,9 @@
 package dev.meta4j.weighting;
 
 /** The softmax of a few numbers, in doubles, without overflow. */
-final class Softmax {
+final class StableSoftmax {
 
-    private Softmax() {}
+    private StableSoftmax() {}
 
     /**
      * {@code exp(x_i) / sum_j exp(x_j)}, computed as {@code exp(x_i - max x)} so that large

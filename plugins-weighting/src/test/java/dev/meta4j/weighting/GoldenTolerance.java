@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Float64 comparisons with a relative tolerance (and a tiny absolute floor for zeros). */
-final class Closeness {
+final class GoldenTolerance {
 
     /** Relative tolerance against golden numbers; float64 agrees to ~1e-15, the brief allows 1e-6. */
     static final double RELATIVE = 1e-9;
 
     private static final double ABSOLUTE = 1e-15;
 
-    private Closeness() {}
+    private GoldenTolerance() {}
 
     static void assertClose(double expected, double actual, String what) {
         assertClose(expected, actual, RELATIVE, what);

@@ -12,11 +12,11 @@ import java.util.List;
  * scripts/reference/weighting_loss_golden.py} from independent PyTorch implementations of the
  * methods (the authors' and LibMTL's formulas).
  */
-final class GoldenCases {
+final class LossBasedGolden {
 
     static final String RESOURCE = "golden/loss-based.json";
 
-    private GoldenCases() {}
+    private LossBasedGolden() {}
 
     /** One method run over one sequence of steps, with the plugin settings it used. */
     record Case(String method, String name, String config, List<Step> steps) {
@@ -44,7 +44,7 @@ final class GoldenCases {
             double[] logitsAfter) {}
 
     static List<Case> load() {
-        Config root = ConfigFactory.parseResources(GoldenCases.class.getClassLoader(), RESOURCE,
+        Config root = ConfigFactory.parseResources(LossBasedGolden.class.getClassLoader(), RESOURCE,
                 ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON).setAllowMissing(false));
         List<Case> cases = new ArrayList<>();
         for (Config c : root.getConfigList("cases")) {

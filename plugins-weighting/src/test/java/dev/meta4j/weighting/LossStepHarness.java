@@ -23,9 +23,9 @@ import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.PluginTestKit;
 
 /** Runs a weighting method's step the way a training loop does, and reads the outcome back. */
-final class Harness {
+final class LossStepHarness {
 
-    private Harness() {}
+    private LossStepHarness() {}
 
     /**
      * What one step produced, in doubles.
