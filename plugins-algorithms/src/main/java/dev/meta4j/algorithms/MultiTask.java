@@ -98,6 +98,7 @@ public final class MultiTask implements Algorithm {
             throw new IllegalArgumentException("the dataset has no training examples");
         }
         model = backbone.init(spec, rng.split("init"), manager, dataType);
+        weighting.init(trained.length);
         all = model.concat(weighting.parameters());
         List<Integer> shared = new ArrayList<>();
         List<List<Integer>> heads = new ArrayList<>();

@@ -48,8 +48,8 @@ final class DoubleAdam {
                     + " parameters and " + gradient.length + " gradients");
         }
         t++;
-        double bias1 = 1 - Math.pow(BETA1, t);
-        double bias2Sqrt = Math.sqrt(1 - Math.pow(BETA2, t));
+        double bias1 = 1 - StrictMath.pow(BETA1, t);
+        double bias2Sqrt = Math.sqrt(1 - StrictMath.pow(BETA2, t));
         double stepSize = lr / bias1;
         for (int i = 0; i < x.length; i++) {
             double g = gradient[i] + weightDecay * x[i];

@@ -159,7 +159,7 @@ public final class Famo implements WeightingMethod {
 
     /** {@code log(l - l* + eps)}, with a loss below its {@code l*} taken as at it. */
     private double logGap(int i, double loss) {
-        return Math.log(Math.max(loss - minLoss(i), 0) + EPS);
+        return StrictMath.log(Math.max(loss - minLoss(i), 0) + EPS);
     }
 
     /**

@@ -38,7 +38,7 @@ final class StableSoftmax {
         }
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
-            p[i] = Math.exp(x[i] - max);
+            p[i] = StrictMath.exp(x[i] - max);
             sum += p[i];
         }
         for (int i = 0; i < x.length; i++) {

@@ -9,6 +9,7 @@ import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
+import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -36,34 +37,56 @@ import java.util.Arrays;
  * carries their gradient {@code 0.5 (1 - exp(-s_i) l_i)}. They start at {@code
  * init-log-variance} (0, as the FAMO and Nash-MTL repositories; LibMTL starts at -0.5). The
  * logged weights are the effective weights on the losses, {@code 0.5 exp(-s_i)}, as LibMTL
- * returns (the FAMO repo logs {@code exp(-s_i)}). The task count must be configured ({@code
- * tasks}): the parameters must exist before the optimizer is built, before any step shows how
- * many losses there are.
+ * returns (the FAMO repo logs {@code exp(-s_i)}). The parameters are created in {@link
+ * #init(int)}, when the algorithm says how many tasks there are; a configured {@code tasks}
+ * creates them at once and is then checked against that count.
  */
 public final class UncertaintyWeighting implements WeightingMethod {
 
     /** The name of the log-variance parameter. */
     static final String PARAMETER = "uw.log-variance";
 
-    private final int tasks;
-    private final NDArray logVariance;
-    private final Params params;
+    private final double initialValue;
+    private final NDManager manager;
+    private final DataType dataType;
     private final Autograd autograd;
+    private int tasks;
+    private NDArray logVariance;
+    private Params params;
 
-    UncertaintyWeighting(int tasks, double init, NDManager manager, DataType dataType, Autograd autograd) {
-        if (tasks < 1) {
-            throw new IllegalArgumentException("uw.tasks must be at least 1, got " + tasks);
-        }
+    UncertaintyWeighting(Integer tasks, double init, NDManager manager, DataType dataType, Autograd autograd) {
         if (!Double.isFinite(init)) {
             throw new IllegalArgumentException("uw.init-log-variance must be finite, got " + init);
         }
-        this.tasks = tasks;
+        this.initialValue = init;
+        this.manager = manager;
+        this.dataType = dataType;
         this.autograd = autograd;
-        double[] values = new double[tasks];
-        Arrays.fill(values, init);
+        if (tasks != null) {
+            create(tasks);
+        }
+    }
+
+    private void create(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("uw needs at least 1 task, got " + count);
+        }
+        this.tasks = count;
+        double[] values = new double[count];
+        Arrays.fill(values, initialValue);
         this.logVariance = LossVectors.constant(manager, values, dataType);
         this.logVariance.setRequiresGradient(true);
         this.params = Params.builder().add(PARAMETER, logVariance).build();
+    }
+
+    @Override
+    public void init(int taskCount) {
+        if (params == null) {
+            create(taskCount);
+        } else if (taskCount != tasks) {
+            throw new IllegalArgumentException("uw.tasks = " + tasks + ", but the algorithm weights " + taskCount
+                    + " tasks; leave uw.tasks unset");
+        }
     }
 
     @Override
@@ -73,6 +96,9 @@ public final class UncertaintyWeighting implements WeightingMethod {
 
     @Override
     public Params parameters() {
+        if (params == null) {
+            throw new IllegalStateException("uw has no parameters before init(taskCount)");
+        }
         return params;
     }
 
@@ -87,7 +113,9 @@ public final class UncertaintyWeighting implements WeightingMethod {
             s = s.toType(losses.getDataType(), false);
         }
         NDArray precision = s.neg().exp();
-        NDArray objective = losses.mul(precision).add(s).mul(0.5).sum();
+        // Scalar.of, not mul(0.5): the recorded product saves its scalar for the backward pass.
+        NDArray half = Scalar.of(signals.manager(), 0.5, losses.getDataType());
+        NDArray objective = losses.mul(precision).add(s).mul(half).sum();
         NDArray weights = precision.stopGradient().mul(0.5);
         return new Combination.Objective(objective, weights);
     }
@@ -129,11 +157,8 @@ public final class UncertaintyWeighting implements WeightingMethod {
         @Override
         public WeightingMethod create(PluginContext ctx) {
             Config c = ctx.config();
-            if (!c.hasPath("tasks")) {
-                throw new IllegalArgumentException(
-                        "uw needs the number of tasks before training starts: set weighting.tasks = K");
-            }
-            return new UncertaintyWeighting(c.getInt("tasks"), c.getDouble("init-log-variance"), ctx.manager(),
+            Integer tasks = c.hasPath("tasks") ? c.getInt("tasks") : null;
+            return new UncertaintyWeighting(tasks, c.getDouble("init-log-variance"), ctx.manager(),
                     ctx.dataType(), ctx.autograd());
         }
     }

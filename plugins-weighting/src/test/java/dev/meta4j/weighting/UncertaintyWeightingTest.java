@@ -115,12 +115,17 @@ class UncertaintyWeightingTest {
     }
 
     @Test
-    void theTaskCountMustBeConfiguredAndMatch() {
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> LossStepHarness.create(kit, "uw", ""));
-        assertTrue(missing.getMessage().contains("weighting.tasks"), missing.getMessage());
-        WeightingMethod uw = LossStepHarness.create(kit, "uw", "tasks = 2");
-        assertThrows(IllegalArgumentException.class, () -> LossStepHarness.step(kit, uw, new double[] {1, 2, 3}, 0, 0));
+    void theTaskCountComesFromInitAndMustMatchAConfiguredOne() {
+        WeightingMethod fromInit = LossStepHarness.create(kit, "uw", "");
+        assertThrows(IllegalStateException.class, fromInit::parameters, "no parameters before init");
+        fromInit.init(3);
+        assertEquals(3, fromInit.parameters().get(UncertaintyWeighting.PARAMETER).getShape().get(0));
+
+        WeightingMethod configured = LossStepHarness.create(kit, "uw", "tasks = 2");
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> configured.init(3));
+        assertTrue(mismatch.getMessage().contains("uw.tasks"), mismatch.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> LossStepHarness.step(kit, configured, new double[] {1, 2, 3}, 0, 0));
     }
 
     @Test

@@ -31,7 +31,15 @@ public final class Scalar {
      */
     public static NDArray of(NDManager manager, double value, DataType dataType) {
         try (NDArray wrapped = manager.create(value)) {
-            return wrapped.toType(dataType, true);
+            // duplicate() clones into memory PyTorch allocates. toType(FLOAT64, copy = true) would
+            // not: for an unchanged type PyTorch's to() returns the same storage, the Java buffer.
+            NDArray owned = wrapped.duplicate();
+            if (dataType == DataType.FLOAT64) {
+                return owned;
+            }
+            NDArray typed = owned.toType(dataType, false);
+            owned.close();
+            return typed;
         }
     }
 }

@@ -26,6 +26,15 @@ import dev.meta4j.api.model.Params;
 public interface WeightingMethod extends Stateful {
 
     /**
+     * Tells the method how many tasks it weights. The algorithm calls it once, before training
+     * and before {@link #parameters()}, so that methods with per-task parameters (UW) can create
+     * them before the optimizer first sees them.
+     *
+     * @param taskCount {@code K}, the length of every losses vector the method will see
+     */
+    default void init(int taskCount) {}
+
+    /**
      * What {@link #combine} needs at a step. May change from step to step (Nash-MTL solves for
      * new weights only every few steps).
      *

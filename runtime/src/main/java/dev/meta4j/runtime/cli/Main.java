@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             ListCommand.class,
             DescribeCommand.class,
             ValidateCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

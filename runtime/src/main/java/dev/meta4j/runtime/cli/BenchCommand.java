@@ -1,0 +1,145 @@
+package dev.meta4j.runtime.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.typesafe.config.Config;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.optim.TrainingClock;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.experiment.Experiment;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code meta4j bench}: training steps per second of a config, measured like the reference
+ * scripts (warm-up steps, then the median rate over equal timed windows), optionally for several
+ * values of one key in one process, each variant on the same batches, with ratios to the first.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure training steps per second of a config (no evaluation, no outputs).",
+            "With --vary KEY=A,B,C each value is measured in turn in this process, on the same batches,"
+                    + " and reported as a ratio of time per step to the first value."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The config (default: the built-in experiment).")
+    String config;
+
+    @Option(names = "--steps", description = "Timed steps per variant (default ${DEFAULT-VALUE}).")
+    int steps = 600;
+
+    @Option(names = "--warmup", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+    int warmup = 50;
+
+    @Option(names = "--repeats", description = "Timed windows; the median rate is reported (default ${DEFAULT-VALUE}).")
+    int repeats = 3;
+
+    @Option(names = "--vary", paramLabel = "KEY=V1,V2", description = "Measure each value of one key.")
+    String vary;
+
+    @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides, as for `run`.")
+    List<String> overrides = new ArrayList<>();
+
+    @Mixin PluginOptions plugins;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PluginRegistry registry = plugins.registry();
+        ConfigLoader loader = new ConfigLoader(registry);
+        Config file = loader.parse(config != null ? config : RunCommand.DEFAULT_CONFIG);
+        List<String> variants = new ArrayList<>();
+        String key = null;
+        if (vary != null) {
+            int eq = vary.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--vary takes KEY=V1,V2,..., got " + vary);
+            }
+            key = vary.substring(0, eq);
+            variants.addAll(Arrays.asList(vary.substring(eq + 1).split(",")));
+        } else {
+            variants.add(null);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        double first = Double.NaN;
+        Gson gson = new Gson();
+        for (String value : variants) {
+            List<String> all = new ArrayList<>(overrides);
+            if (value != null) {
+                all.add(key + "=" + value);
+            }
+            ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(all), Set.of("suite"));
+            double[] rates = measure(cfg, registry);
+            double[] sorted = rates.clone();
+            Arrays.sort(sorted);
+            double median = sorted[sorted.length / 2];
+            if (Double.isNaN(first)) {
+                first = median;
+            }
+            String label = value == null ? "config" : key + "=" + value;
+            out.printf(Locale.ROOT, "%-34s %9.2f steps/s  %8.3f ms/step  time vs first %.2fx  windows %s%n",
+                    label, median, 1000 / median, first / median, Arrays.toString(round(rates)));
+            JsonObject json = new JsonObject();
+            json.addProperty("variant", label);
+            json.addProperty("steps_per_s", median);
+            json.addProperty("ms_per_step", 1000 / median);
+            json.addProperty("time_vs_first", first / median);
+            json.add("windows", gson.toJsonTree(rates));
+            out.println("JSON " + gson.toJson(json));
+            out.flush();
+        }
+        return 0;
+    }
+
+    private double[] measure(ExperimentConfig cfg, PluginRegistry registry) {
+        try (Experiment e = Experiment.create(cfg, registry)) {
+            Algorithm a = e.algorithm();
+            long total = warmup + (long) steps;
+            int windows = Math.max(1, Math.min(repeats, steps));
+            double[] rates = new double[windows];
+            long s = 0;
+            for (; s < warmup; s++) {
+                step(e, a, s, total);
+            }
+            for (int w = 0; w < windows; w++) {
+                long n = (long) steps * (w + 1) / windows - (long) steps * w / windows;
+                long t0 = System.nanoTime();
+                for (long i = 0; i < n; i++, s++) {
+                    step(e, a, s, total);
+                }
+                rates[w] = n / ((System.nanoTime() - t0) / 1e9);
+            }
+            return rates;
+        }
+    }
+
+    private static void step(Experiment e, Algorithm a, long s, long total) {
+        double lr = e.optimizer().baseLearningRate() * e.scheduler().factor(
+                new TrainingClock(s, total, a.stepsPerEpoch().orElse(0)));
+        try (NDManager m = e.manager().newSubManager()) {
+            a.trainStep(new Step(s, lr, m));
+        }
+    }
+
+    private static double[] round(double[] v) {
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = Math.round(v[i] * 100) / 100.0;
+        }
+        return r;
+    }
+}
