@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DescribeCommand.class,
             ValidateCommand.class,
             BenchCommand.class,
+            SuiteCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,132 @@
+package dev.meta4j.runtime.suite;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import dev.meta4j.runtime.config.ConfigError;
+import dev.meta4j.runtime.config.ConfigError.Problem;
+import dev.meta4j.runtime.config.Suggestions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The runs of a suite, read from its {@code suite} section:
+ *
+ * <pre>
+ * suite {
+ *   name = multifashion
+ *   seeds = [0, 1, 2]
+ *   methods = [ls, famo, nashmtl]            # weighting methods, one run per method and seed
+ *   method-overrides { famo { weighting.gamma = 0.001 } }
+ *   single-task = [left, right]              # one baseline per task, for Δm%
+ * }
+ * </pre>
+ *
+ * Every other section of the file is the base experiment that the runs vary.
+ *
+ * @param name the suite's name (its folder)
+ * @param runs every run, methods first, then the single-task baselines
+ * @param singleTask the task of each single-task baseline, in order
+ */
+public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
+
+    private static final Set<String> KEYS = Set.of("name", "seeds", "methods", "method-overrides", "single-task");
+
+    /**
+     * One run of the grid.
+     *
+     * @param label the method's label ({@code famo}, or {@code stl-left} for a baseline)
+     * @param seed the seed
+     * @param overrides what the run changes in the base experiment
+     * @param baselineTask the task a single-task baseline trains, or null for a method
+     */
+    public record Run(String label, long seed, Config overrides, String baselineTask) {
+        /** @return the run's folder name below the suite's folder */
+        public String folder() {
+            return label + "/seed-" + seed;
+        }
+    }
+
+    /**
+     * Reads the plan.
+     *
+     * @param user the suite file as written (with includes)
+     * @return the plan
+     * @throws ConfigError for a missing or malformed suite section
+     */
+    public static SuitePlan of(Config user) {
+        if (!user.hasPath("suite")) {
+            throw new ConfigError(new Problem("(config)", "suite",
+                    "missing section: suite { name = ..., seeds = [...], methods = [...] }"));
+        }
+        Config s = user.getConfig("suite");
+        List<Problem> problems = new ArrayList<>();
+        for (String key : s.root().keySet()) {
+            if (!KEYS.contains(key)) {
+                String hint = Suggestions.closest(key, KEYS).map(k -> "; did you mean '" + k + "'?").orElse(".");
+                problems.add(Problem.at(s.root().get(key).origin(), "suite." + key, "unknown key" + hint
+                        + " Valid keys: " + String.join(", ", KEYS)));
+            }
+        }
+        if (!s.hasPath("methods") || s.getValue("methods").valueType() != ConfigValueType.LIST) {
+            problems.add(Problem.at(s.root().origin(), "suite.methods", "expected a list of weighting methods"));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigError(problems);
+        }
+        String name = s.hasPath("name") ? s.getString("name") : "suite";
+        List<Long> seeds = s.hasPath("seeds") ? s.getLongList("seeds") : List.of(0L);
+        List<String> methods = s.getStringList("methods");
+        List<String> single = s.hasPath("single-task") ? s.getStringList("single-task") : List.of();
+        Config perMethod = s.hasPath("method-overrides") ? s.getConfig("method-overrides") : ConfigFactory.empty();
+        for (String key : perMethod.root().keySet()) {
+            if (!methods.contains(key)) {
+                problems.add(Problem.at(perMethod.root().get(key).origin(), "suite.method-overrides." + key,
+                        "not one of the suite's methods " + methods));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigError(problems);
+        }
+        List<Run> runs = new ArrayList<>();
+        for (String method : methods) {
+            Config extra = perMethod.hasPath(quote(method)) ? perMethod.getConfig(quote(method)) : ConfigFactory.empty();
+            for (long seed : seeds) {
+                Config o = extra.withFallback(ConfigFactory.empty()
+                        .withValue("weighting.type", ConfigValueFactory.fromAnyRef(method)));
+                runs.add(new Run(method, seed, withSeed(o, method, seed), null));
+            }
+        }
+        for (String task : single) {
+            for (long seed : seeds) {
+                ConfigValue tasks = ConfigValueFactory.fromIterable(List.of(task));
+                Config o = ConfigFactory.empty()
+                        .withValue("weighting.type", ConfigValueFactory.fromAnyRef("ls"))
+                        .withValue("algorithm.tasks", tasks);
+                runs.add(new Run("stl-" + task, seed, withSeed(o, "stl-" + task, seed), task));
+            }
+        }
+        return new SuitePlan(name, List.copyOf(runs), List.copyOf(single));
+    }
+
+    private static Config withSeed(Config o, String label, long seed) {
+        return o.withValue("experiment.seed", ConfigValueFactory.fromAnyRef(seed))
+                .withValue("experiment.name", ConfigValueFactory.fromAnyRef(label + "-seed" + seed));
+    }
+
+    private static String quote(String key) {
+        return "\"" + key + "\"";
+    }
+
+    /**
+     * The labels of the methods, in order, without baselines.
+     *
+     * @return the labels
+     */
+    public List<String> methodLabels() {
+        return runs.stream().filter(r -> r.baselineTask() == null).map(Run::label).distinct().toList();
+    }
+}

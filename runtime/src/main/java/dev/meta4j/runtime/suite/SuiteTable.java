@@ -1,0 +1,273 @@
+package dev.meta4j.runtime.suite;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The results of a suite: per-task test metrics (mean ± std over seeds), Δm% against the
+ * single-task baselines, and the mean rank, as Markdown and CSV.
+ *
+ * <p>Δm% (Maninis et al. 2019, as in the FAMO and Nash-MTL papers): {@code (1/K) Σ_k (-1)^δ_k
+ * (M_k − B_k) / B_k · 100}, with {@code B_k} the single-task baseline's mean on task {@code k}
+ * and {@code δ_k = 1} when higher is better; lower is better, 0 is single-task performance. It is
+ * computed per run and then averaged over seeds. The mean rank averages, over tasks, each method's
+ * rank (1 = best) among the methods by its mean on that task.
+ */
+public final class SuiteTable {
+
+    /** A task's headline metric, as reported in a run's test metrics ({@code left/accuracy}). */
+    public record Column(String task, String metric, boolean higherIsBetter) {
+        /** @return the key in the test metrics */
+        public String key() {
+            return task + "/" + metric;
+        }
+    }
+
+    /** One aggregated row. */
+    public record Row(String label, boolean baseline, int finished, int total, double[] mean, double[] std,
+            double deltaMean, double deltaStd, double meanRank, List<String> failures) {}
+
+    private final List<Column> columns;
+    private final List<Row> rows;
+    private final List<RunOutcome> outcomes;
+    private final Map<String, Double> deltaByRun = new LinkedHashMap<>();
+
+    private SuiteTable(List<Column> columns, List<Row> rows, List<RunOutcome> outcomes) {
+        this.columns = columns;
+        this.rows = rows;
+        this.outcomes = outcomes;
+    }
+
+    /** @return the columns */
+    public List<Column> columns() {
+        return columns;
+    }
+
+    /** @return the rows, methods first, then baselines */
+    public List<Row> rows() {
+        return rows;
+    }
+
+    /**
+     * Aggregates the outcomes of a suite.
+     *
+     * @param plan the plan
+     * @param outcomes one per run, in plan order
+     * @return the table
+     */
+    public static SuiteTable of(SuitePlan plan, List<RunOutcome> outcomes) {
+        List<Column> columns = columns(outcomes);
+        Map<String, List<RunOutcome>> byLabel = new LinkedHashMap<>();
+        for (RunOutcome o : outcomes) {
+            byLabel.computeIfAbsent(o.run().label(), k -> new ArrayList<>()).add(o);
+        }
+        double[] baseline = baselines(columns, byLabel);
+        List<Row> rows = new ArrayList<>();
+        SuiteTable table = new SuiteTable(columns, rows, outcomes);
+        for (Map.Entry<String, List<RunOutcome>> e : byLabel.entrySet()) {
+            List<RunOutcome> runs = e.getValue();
+            boolean isBaseline = runs.get(0).run().baselineTask() != null;
+            List<RunOutcome> done = runs.stream().filter(RunOutcome::finished).toList();
+            double[] mean = new double[columns.size()];
+            double[] std = new double[columns.size()];
+            for (int c = 0; c < columns.size(); c++) {
+                String key = columns.get(c).key();
+                double[] v = done.stream().mapToDouble(o -> o.testMetrics().getOrDefault(key, Double.NaN)).toArray();
+                mean[c] = mean(v);
+                std[c] = std(v);
+            }
+            double[] deltas = new double[done.size()];
+            for (int i = 0; i < done.size(); i++) {
+                deltas[i] = isBaseline ? Double.NaN : delta(columns, baseline, done.get(i).testMetrics());
+                table.deltaByRun.put(done.get(i).run().folder(), deltas[i]);
+            }
+            List<String> failures = runs.stream().filter(o -> !o.finished())
+                    .map(o -> "seed " + o.run().seed() + ": " + o.status()).toList();
+            rows.add(new Row(e.getKey(), isBaseline, done.size(), runs.size(), mean, std, mean(deltas), std(deltas),
+                    Double.NaN, failures));
+        }
+        rank(columns, rows);
+        return table;
+    }
+
+    private static List<Column> columns(List<RunOutcome> outcomes) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (RunOutcome o : outcomes) {
+            for (String k : o.testMetrics().keySet()) {
+                int slash = k.indexOf('/');
+                if (slash > 0 && !k.endsWith("/loss") && !k.endsWith("-ci95")) {
+                    keys.add(k);
+                }
+            }
+        }
+        List<Column> out = new ArrayList<>();
+        for (String k : keys) {
+            int slash = k.indexOf('/');
+            String metric = k.substring(slash + 1);
+            out.add(new Column(k.substring(0, slash), metric, metric.equals("accuracy")));
+        }
+        return out;
+    }
+
+    /** The single-task baseline's mean on each column (NaN where there is none). */
+    private static double[] baselines(List<Column> columns, Map<String, List<RunOutcome>> byLabel) {
+        double[] b = new double[columns.size()];
+        for (int c = 0; c < columns.size(); c++) {
+            Column col = columns.get(c);
+            List<RunOutcome> runs = byLabel.getOrDefault("stl-" + col.task(), List.of());
+            b[c] = mean(runs.stream().filter(RunOutcome::finished)
+                    .mapToDouble(o -> o.testMetrics().getOrDefault(col.key(), Double.NaN)).toArray());
+        }
+        return b;
+    }
+
+    private static double delta(List<Column> columns, double[] baseline, Map<String, Double> m) {
+        double sum = 0;
+        for (int c = 0; c < columns.size(); c++) {
+            double sign = columns.get(c).higherIsBetter() ? -1 : 1;
+            sum += sign * (m.getOrDefault(columns.get(c).key(), Double.NaN) - baseline[c]) / baseline[c];
+        }
+        return 100 * sum / columns.size();
+    }
+
+    private static void rank(List<Column> columns, List<Row> rows) {
+        List<Row> methods = rows.stream().filter(r -> !r.baseline()).toList();
+        double[] total = new double[methods.size()];
+        for (int c = 0; c < columns.size(); c++) {
+            for (int i = 0; i < methods.size(); i++) {
+                int better = 0;
+                for (int j = 0; j < methods.size(); j++) {
+                    double a = methods.get(i).mean()[c];
+                    double b = methods.get(j).mean()[c];
+                    if (columns.get(c).higherIsBetter() ? b > a : b < a) {
+                        better++;
+                    }
+                }
+                total[i] += 1 + better;
+            }
+        }
+        for (int i = 0; i < methods.size(); i++) {
+            Row r = methods.get(i);
+            rows.set(rows.indexOf(r), new Row(r.label(), false, r.finished(), r.total(), r.mean(), r.std(),
+                    r.deltaMean(), r.deltaStd(), total[i] / Math.max(1, columns.size()), r.failures()));
+        }
+    }
+
+    /**
+     * The table as Markdown, with failures listed below it.
+     *
+     * @return the text
+     */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder("| method | runs |");
+        for (Column c : columns) {
+            sb.append(' ').append(c.task()).append(' ').append(c.metric()).append(c.higherIsBetter() ? " ↑" : " ↓").append(" |");
+        }
+        sb.append(" Δm% ↓ | MR ↓ |\n|---|---|");
+        sb.append("---|".repeat(columns.size())).append("---|---|\n");
+        for (Row r : rows) {
+            sb.append("| ").append(r.label()).append(" | ").append(r.finished()).append('/').append(r.total()).append(" |");
+            for (int c = 0; c < columns.size(); c++) {
+                sb.append(' ').append(pm(r.mean()[c], r.std()[c], 4)).append(" |");
+            }
+            sb.append(' ').append(r.baseline() ? "0 (baseline)" : pm(r.deltaMean(), r.deltaStd(), 2)).append(" | ")
+                    .append(r.baseline() ? "–" : fmt(r.meanRank(), 2)).append(" |\n");
+        }
+        List<String> failures = new ArrayList<>();
+        for (Row r : rows) {
+            r.failures().forEach(f -> failures.add(r.label() + ", " + f));
+        }
+        if (!failures.isEmpty()) {
+            sb.append("\nFailed runs:\n");
+            failures.forEach(f -> sb.append("- ").append(f).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The aggregated table as CSV.
+     *
+     * @return the text
+     */
+    public String csv() {
+        StringBuilder sb = new StringBuilder("method,finished,total");
+        for (Column c : columns) {
+            sb.append(',').append(c.key()).append("_mean,").append(c.key()).append("_std");
+        }
+        sb.append(",delta_m_percent_mean,delta_m_percent_std,mean_rank\n");
+        for (Row r : rows) {
+            sb.append(r.label()).append(',').append(r.finished()).append(',').append(r.total());
+            for (int c = 0; c < columns.size(); c++) {
+                sb.append(',').append(num(r.mean()[c])).append(',').append(num(r.std()[c]));
+            }
+            sb.append(',').append(num(r.deltaMean())).append(',').append(num(r.deltaStd())).append(',')
+                    .append(num(r.meanRank())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * One line per run as CSV, with its status.
+     *
+     * @return the text
+     */
+    public String runsCsv() {
+        StringBuilder sb = new StringBuilder("method,seed,status,seconds");
+        for (Column c : columns) {
+            sb.append(',').append(c.key());
+        }
+        sb.append(",delta_m_percent\n");
+        for (RunOutcome o : outcomes) {
+            sb.append(o.run().label()).append(',').append(o.run().seed()).append(",\"")
+                    .append(o.status().replace("\"", "'")).append("\",").append(num(o.seconds()));
+            for (Column c : columns) {
+                sb.append(',').append(num(o.testMetrics().getOrDefault(c.key(), Double.NaN)));
+            }
+            sb.append(',').append(num(deltaByRun.getOrDefault(o.run().folder(), Double.NaN))).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static double mean(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static double std(double[] v) {
+        if (v.length < 2) {
+            return v.length == 1 ? 0 : Double.NaN;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    private static String pm(double mean, double std, int digits) {
+        if (Double.isNaN(mean)) {
+            return "–";
+        }
+        return fmt(mean, digits) + " ± " + fmt(std, digits);
+    }
+
+    private static String fmt(double v, int digits) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%." + digits + "f", v);
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.valueOf(v);
+    }
+}
