@@ -58,10 +58,21 @@ public final class Famo implements WeightingMethod {
     private final double[] minLosses;
     private final DoubleAdam adam;
 
+    private final boolean updateLogits;
     private double[] logits;
     private double[] pendingLosses;
 
     Famo(double gamma, double wLr, double[] minLosses) {
+        this(gamma, wLr, minLosses, true);
+    }
+
+    /**
+     * @param updateLogits false only to measure the O(1) core without the post-step forward pass
+     *     (the logits then stay at their start, as in the reference script's {@code --famo-update
+     *     none})
+     */
+    Famo(double gamma, double wLr, double[] minLosses, boolean updateLogits) {
+        this.updateLogits = updateLogits;
         if (!(gamma >= 0) || Double.isInfinite(gamma)) {
             throw new IllegalArgumentException("famo.gamma must be finite and >= 0, got " + gamma);
         }
@@ -79,7 +90,7 @@ public final class Famo implements WeightingMethod {
 
     @Override
     public boolean wantsLossesAfterStep() {
-        return true;
+        return updateLogits;
     }
 
     @Override
@@ -210,7 +221,8 @@ public final class Famo implements WeightingMethod {
                 List<Double> list = c.getDoubleList("min-losses");
                 minLosses = list.stream().mapToDouble(Double::doubleValue).toArray();
             }
-            return new Famo(c.getDouble("gamma"), c.getDouble("w-lr"), minLosses);
+            return new Famo(c.getDouble("gamma"), c.getDouble("w-lr"), minLosses,
+                    c.getString("update").equals("after-step"));
         }
     }
 }
