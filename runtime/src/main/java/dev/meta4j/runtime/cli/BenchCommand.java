@@ -50,6 +50,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vary", paramLabel = "KEY=V1,V2", description = "Measure each value of one key.")
     String vary;
 
+    @Option(names = "--variant", paramLabel = "LABEL:K=V[,K=V]",
+            description = "A named variant with its own overrides (repeatable), such as"
+                    + " famo-core:weighting.type=famo,weighting.update=none.")
+    List<String> namedVariants = new ArrayList<>();
+
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Overrides, as for `run`.")
     List<String> overrides = new ArrayList<>();
 
@@ -62,26 +67,33 @@ final class BenchCommand implements Callable<Integer> {
         PluginRegistry registry = plugins.registry();
         ConfigLoader loader = new ConfigLoader(registry);
         Config file = loader.parse(config != null ? config : RunCommand.DEFAULT_CONFIG);
-        List<String> variants = new ArrayList<>();
-        String key = null;
+        List<Variant> variants = new ArrayList<>();
         if (vary != null) {
             int eq = vary.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("--vary takes KEY=V1,V2,..., got " + vary);
             }
-            key = vary.substring(0, eq);
-            variants.addAll(Arrays.asList(vary.substring(eq + 1).split(",")));
-        } else {
-            variants.add(null);
+            String key = vary.substring(0, eq);
+            for (String v : vary.substring(eq + 1).split(",")) {
+                variants.add(new Variant(key + "=" + v, List.of(key + "=" + v)));
+            }
+        }
+        for (String nv : namedVariants) {
+            int colon = nv.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--variant takes LABEL:K=V[,K=V], got " + nv);
+            }
+            variants.add(new Variant(nv.substring(0, colon), Arrays.asList(nv.substring(colon + 1).split(","))));
+        }
+        if (variants.isEmpty()) {
+            variants.add(new Variant("config", List.of()));
         }
         PrintWriter out = spec.commandLine().getOut();
         double first = Double.NaN;
         Gson gson = new Gson();
-        for (String value : variants) {
+        for (Variant variant : variants) {
             List<String> all = new ArrayList<>(overrides);
-            if (value != null) {
-                all.add(key + "=" + value);
-            }
+            all.addAll(variant.overrides());
             ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(all), Set.of("suite"));
             double[] rates = measure(cfg, registry);
             double[] sorted = rates.clone();
@@ -90,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             if (Double.isNaN(first)) {
                 first = median;
             }
-            String label = value == null ? "config" : key + "=" + value;
+            String label = variant.label();
             out.printf(Locale.ROOT, "%-34s %9.2f steps/s  %8.3f ms/step  time vs first %.2fx  windows %s%n",
                     label, median, 1000 / median, first / median, Arrays.toString(round(rates)));
             JsonObject json = new JsonObject();
@@ -104,6 +116,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    private record Variant(String label, List<String> overrides) {}
 
     private double[] measure(ExperimentConfig cfg, PluginRegistry registry) {
         try (Experiment e = Experiment.create(cfg, registry)) {
