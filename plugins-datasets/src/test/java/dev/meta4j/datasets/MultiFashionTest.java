@@ -229,6 +229,42 @@ class MultiFashionTest {
     }
 
     @Test
+    void partnersAreUniformOverTheOtherImages() {
+        // two training images: each must be the other's partner, for every seed
+        Path two = dir.resolve("two");
+        IdxFixtures.fashion(two, 3, 2, false, 4);
+        for (int seed = 0; seed < 20; seed++) {
+            MultiFashion d = create(kit, two, "validation-size = 1, pair-seed = " + seed);
+            assertEquals(2, d.size(Split.TRAIN));
+            assertEquals(d.items(Split.TRAIN, 0)[0], d.items(Split.TRAIN, 1)[1]);
+            assertEquals(d.items(Split.TRAIN, 1)[0], d.items(Split.TRAIN, 0)[1]);
+            assertArrayEquals(new int[] {0, 1}, d.items(Split.TEST, 0));
+            assertArrayEquals(new int[] {1, 0}, d.items(Split.TEST, 1));
+            assertEquals(1, d.size(Split.VALIDATION));
+            int[] lone = d.items(Split.VALIDATION, 0);
+            assertEquals(lone[0], lone[1], "a lone image can only be paired with itself");
+        }
+        // fifteen test images over 100 seeds: every other image is drawn as a partner, never itself
+        int[][] hits = new int[TEST][TEST];
+        for (int seed = 0; seed < 100; seed++) {
+            MultiFashion d = create("pair-seed = " + seed);
+            for (int k = 0; k < TEST; k++) {
+                hits[k][d.items(Split.TEST, k)[1]]++;
+            }
+        }
+        for (int k = 0; k < TEST; k++) {
+            for (int j = 0; j < TEST; j++) {
+                if (j == k) {
+                    assertEquals(0, hits[k][j], "image " + k + " paired with itself");
+                } else {
+                    assertTrue(hits[k][j] > 0 && hits[k][j] < 25, "image " + k + " got partner " + j + " "
+                            + hits[k][j] + " times in 100 (expected about 7)");
+                }
+            }
+        }
+    }
+
+    @Test
     void splitSizesAndCaps() {
         MultiFashion d = create("");
         assertEquals(TRAIN - VALIDATION, d.size(Split.TRAIN));
@@ -285,6 +321,14 @@ class MultiFashionTest {
             }
         }
         assertTrue(differentPartners > 20, "another pair-seed pairs differently: " + differentPartners);
+        // the test split holds the same images in file order whatever the seed: only partners move
+        int testPartners = 0;
+        for (int k = 0; k < TEST; k++) {
+            assertEquals(k, a.items(Split.TEST, k)[0]);
+            assertEquals(k, c.items(Split.TEST, k)[0]);
+            testPartners += a.items(Split.TEST, k)[1] != c.items(Split.TEST, k)[1] ? 1 : 0;
+        }
+        assertTrue(testPartners > TEST / 2, "another pair-seed gives other test partners: " + testPartners);
         Set<Integer> va = new HashSet<>();
         Set<Integer> vc = new HashSet<>();
         for (int k = 0; k < VALIDATION; k++) {
