@@ -40,9 +40,11 @@ class MultiFashionRealDataTest {
                 idx[i] = i * 181;
             }
             try (NDManager m = kit.manager().newSubManager()) {
-                d.batch(Split.TRAIN, idx, m);
+                for (int r = 0; r < 20; r++) {
+                    d.batch(Split.TRAIN, idx, m); // warm-up (JIT)
+                }
                 long t2 = System.nanoTime();
-                int reps = 20;
+                int reps = 50;
                 MultiTaskBatch b = null;
                 for (int r = 0; r < reps; r++) {
                     b = d.batch(Split.TRAIN, idx, m);

@@ -39,7 +39,10 @@ import java.util.Set;
  *
  * <p>Parameters: {@code encoder.conv1.weight}, {@code encoder.conv1.bias}, {@code
  * encoder.conv2.*}, {@code encoder.fc.*} (shared) and {@code head.<task>.weight}, {@code
- * head.<task>.bias} for each task of the spec, in the spec's order.
+ * head.<task>.bias} for each task of the spec, in the spec's order. {@link #decode} reads the
+ * heads from the parameters it is given, in their order; {@link #taskOf} maps a head's name to
+ * its index in the spec that {@link #init} received (the interface passes no spec to it), so one
+ * instance serves one task list and {@code taskOf} before {@code init} is an error.
  */
 public final class LeNetHps implements MultiHeadBackbone {
 

@@ -67,7 +67,7 @@ class LeNetHpsBenchmark {
                     net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), ForwardMode.EVAL).get(1).getFloat(0, 0);
                 }
             };
-            System.out.printf("lenet-hps batch %d, %d thread(s): forward+backward %s ms/step, forward only %s ms%n", n,
+            System.out.printf("lenet-hps batch %d, %d thread(s): forward+backward ms/step %s; forward only ms %s%n", n,
                     threads, time(step), time(forward));
         }
     }
@@ -87,7 +87,7 @@ class LeNetHpsBenchmark {
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
-        return String.format("%.2f (windows %s)", sorted[2], Arrays.toString(Arrays.stream(ms)
-                .map(v -> Math.round(v * 100) / 100.0).toArray()));
+        return String.format("median %.2f, best %.2f (windows %s)", sorted[2], sorted[0],
+                Arrays.toString(Arrays.stream(ms).map(v -> Math.round(v * 100) / 100.0).toArray()));
     }
 }
