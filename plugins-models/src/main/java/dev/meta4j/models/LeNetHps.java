@@ -1,0 +1,215 @@
+package dev.meta4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import com.google.auto.service.AutoService;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.data.DataSpec;
+import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.BackboneFactory;
+import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Params;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The LeNet of Sener &amp; Koltun (2018) for MultiMNIST with hard parameter sharing: a shared
+ * encoder and one linear head per task.
+ *
+ * <p>Encoder: conv 5×5 (C→10), max-pool 2, ReLU, conv 5×5 (10→20), max-pool 2, ReLU, flatten,
+ * linear → 50, ReLU; for 1×36×36 inputs the flattened size is 20·6·6 = 720. Head of task
+ * {@code t}: linear 50 → {@code outputs(t)}, giving logits. Parameter shapes are PyTorch's
+ * ({@code conv [out, in, kh, kw]}, {@code linear [out, in]}), the same as the reference script
+ * {@code mtl_weighting.py}; initialisation is PyTorch's default for {@code nn.Conv2d} and {@code
+ * nn.Linear}, {@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))} for weights and biases, drawn from the
+ * given {@link Rng} in parameter order.
+ *
+ * <p>Parameters: {@code encoder.conv1.weight}, {@code encoder.conv1.bias}, {@code
+ * encoder.conv2.*}, {@code encoder.fc.*} (shared) and {@code head.<task>.weight}, {@code
+ * head.<task>.bias} for each task of the spec, in the spec's order. {@link #decode} reads the
+ * heads from the parameters it is given, in their order; {@link #taskOf} maps a head's name to
+ * its index in the spec that {@link #init} received (the interface passes no spec to it), so one
+ * instance serves one task list and {@code taskOf} before {@code init} is an error.
+ */
+public final class LeNetHps implements MultiHeadBackbone {
+
+    private static final String ENCODER = "encoder.";
+    private static final String HEAD = "head.";
+    private static final Shape POOL = new Shape(2, 2);
+    private static final Shape NO_PADDING = new Shape(0, 0);
+
+    private final int conv1;
+    private final int conv2;
+    private final int kernel;
+    private final int hidden;
+
+    /** The task names of the spec given to {@link #init}, in order; taskOf needs them. */
+    private volatile List<String> tasks;
+
+    LeNetHps(Config c) {
+        this.conv1 = c.getInt("conv1-channels");
+        this.conv2 = c.getInt("conv2-channels");
+        this.kernel = c.getInt("kernel");
+        this.hidden = c.getInt("hidden");
+        if (conv1 < 1 || conv2 < 1 || kernel < 1 || hidden < 1) {
+            throw new IllegalArgumentException("channels, kernel and hidden must be positive");
+        }
+    }
+
+    /** Side after conv (valid) and max-pool 2 (floor), twice. */
+    private int encodedSide(long side) {
+        long s = (side - kernel + 1) / 2;
+        s = (s - kernel + 1) / 2;
+        return (int) s;
+    }
+
+    @Override
+    public Params init(DataSpec spec, Rng rng, NDManager manager, DataType dataType) {
+        long[] in = spec.inputShape();
+        if (in.length != 3) {
+            throw new IllegalArgumentException("lenet-hps takes images [channels, height, width], the dataset's"
+                    + " inputs are " + new Shape(in));
+        }
+        int h = encodedSide(in[1]);
+        int w = encodedSide(in[2]);
+        if (h < 1 || w < 1) {
+            throw new IllegalArgumentException("lenet-hps needs images of at least " + (3 * kernel + 1)
+                    + " pixels a side for " + kernel + "x" + kernel + " kernels; the dataset's are " + new Shape(in));
+        }
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (TaskSpec t : spec.tasks()) {
+            if (!seen.add(t.name())) {
+                throw new IllegalArgumentException("two tasks are named '" + t.name() + "'; head names must be unique");
+            }
+            names.add(t.name());
+        }
+        List<String> previous = tasks;
+        if (previous != null && !previous.equals(names)) {
+            throw new IllegalStateException("this lenet-hps was initialised for tasks " + previous
+                    + " and cannot serve tasks " + names + "; create another model");
+        }
+        tasks = List.copyOf(names);
+
+        int channels = Math.toIntExact(in[0]);
+        int flat = conv2 * h * w;
+        Params.Builder b = Params.builder();
+        addLayer(b, "encoder.conv1", rng, manager, dataType, channels * kernel * kernel, conv1, channels, kernel, kernel);
+        addLayer(b, "encoder.conv2", rng, manager, dataType, conv1 * kernel * kernel, conv2, conv1, kernel, kernel);
+        addLayer(b, "encoder.fc", rng, manager, dataType, flat, hidden, flat);
+        for (TaskSpec t : spec.tasks()) {
+            addLayer(b, HEAD + t.name(), rng, manager, dataType, hidden, t.outputs(), hidden);
+        }
+        return b.build();
+    }
+
+    /** A weight {@code [out, ...in]} then a bias {@code [out]}, both U(±1/sqrt(fanIn)). */
+    private static void addLayer(Params.Builder b, String name, Rng rng, NDManager m, DataType type, int fanIn,
+            long out, long... inShape) {
+        double bound = 1.0 / Math.sqrt(fanIn);
+        long[] shape = new long[inShape.length + 1];
+        shape[0] = out;
+        System.arraycopy(inShape, 0, shape, 1, inShape.length);
+        b.add(name + ".weight", uniform(m, rng, bound, type, shape));
+        b.add(name + ".bias", uniform(m, rng, bound, type, out));
+    }
+
+    private static NDArray uniform(NDManager m, Rng rng, double bound, DataType type, long... shape) {
+        double[] v = new double[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.uniform(-bound, bound);
+        }
+        NDArray a = m.create(v, new Shape(shape)).toType(type, false);
+        a.setRequiresGradient(true);
+        return a;
+    }
+
+    @Override
+    public NDArray encode(Params params, NDArray input, ForwardMode mode) {
+        // Each op's first operand is the input or a result computed from it, so every
+        // intermediate joins the input's (per-step) manager, never the parameters'.
+        NDArray h = Conv2d.conv2d(input, params.get("encoder.conv1.weight"), params.get("encoder.conv1.bias"))
+                .singletonOrThrow();
+        h = Activation.relu(Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false));
+        h = Conv2d.conv2d(h, params.get("encoder.conv2.weight"), params.get("encoder.conv2.bias")).singletonOrThrow();
+        h = Activation.relu(Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false));
+        h = h.reshape(h.getShape().get(0), -1);
+        h = Linear.linear(h, params.get("encoder.fc.weight"), params.get("encoder.fc.bias")).singletonOrThrow();
+        return Activation.relu(h);
+    }
+
+    @Override
+    public NDList decode(Params params, NDArray representation, ForwardMode mode) {
+        NDList out = new NDList();
+        for (String name : params.names()) {
+            if (name.startsWith(HEAD) && name.endsWith(".weight")) {
+                String stem = name.substring(0, name.length() - ".weight".length());
+                out.add(Linear.linear(representation, params.get(name), params.get(stem + ".bias"))
+                        .singletonOrThrow());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean isShared(String name) {
+        if (name.startsWith(ENCODER)) {
+            return true;
+        }
+        if (name.startsWith(HEAD)) {
+            return false;
+        }
+        throw new IllegalArgumentException("'" + name + "' is not a lenet-hps parameter (encoder.* or head.*)");
+    }
+
+    @Override
+    public int taskOf(String name) {
+        if (!name.startsWith(HEAD)) {
+            throw new IllegalArgumentException("'" + name + "' is not a head parameter (head.<task>.weight or .bias)");
+        }
+        List<String> known = tasks;
+        if (known == null) {
+            throw new IllegalStateException("taskOf('" + name + "') before init: the model learns its tasks from"
+                    + " the dataset's spec in init");
+        }
+        int dot = name.lastIndexOf('.');
+        String task = dot > HEAD.length() ? name.substring(HEAD.length(), dot) : "";
+        int i = known.indexOf(task);
+        if (i < 0) {
+            throw new IllegalArgumentException("'" + name + "' names no task of " + known);
+        }
+        return i;
+    }
+
+    /** Registers {@code lenet-hps}. */
+    @AutoService(BackboneFactory.class)
+    public static final class Factory implements BackboneFactory {
+        @Override
+        public String name() {
+            return "lenet-hps";
+        }
+
+        @Override
+        public String summary() {
+            return "LeNet shared encoder (Sener & Koltun 2018 MultiMNIST) with one linear head per task";
+        }
+
+        @Override
+        public Backbone create(PluginContext ctx) {
+            return new LeNetHps(ctx.config());
+        }
+    }
+}
