@@ -109,6 +109,16 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void switchingATypeDropsTheOldPluginsSettings() throws Exception {
+        Path f = write(GOOD + "optimizer { type = adam, beta1 = 0.8 }\n");
+        Cli sgd = Cli.run("validate", "--config", f.toString(), "optimizer.type=sgd", "--print");
+        assertEquals(0, sgd.exitCode(), sgd.toString());
+        assertTrue(sgd.out().contains("momentum=0") && !sgd.out().contains("beta1"), sgd.out());
+        Cli same = Cli.run("validate", "--config", f.toString(), "optimizer.type=adam", "--print");
+        assertTrue(same.out().contains("beta1=0.8"), "same type: the file's settings stay: " + same.out());
+    }
+
+    @Test
     void cudaWithoutAGpuFailsAtOnceWithAHint() throws Exception {
         Path f = write(GOOD);
         Cli cli = Cli.run("run", "--config", f.toString(), "experiment.device=cuda", "experiment.output-dir=" + tmp);

@@ -11,12 +11,12 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes small IDX files and Fashion-MNIST-shaped folders for tests, plain or gzipped. */
-final class IdxFixtures {
+public final class IdxFixtures {
 
     private IdxFixtures() {}
 
     /** The contents of a fixture folder, kept for the checks. */
-    record Fashion(Path root, byte[] trainImages, byte[] trainLabels, byte[] testImages, byte[] testLabels) {
+    public record Fashion(Path root, byte[] trainImages, byte[] trainLabels, byte[] testImages, byte[] testLabels) {
         int trainCount() {
             return trainLabels.length;
         }
@@ -85,7 +85,7 @@ final class IdxFixtures {
      * A Fashion-MNIST folder with random 28×28 images (unique with overwhelming probability)
      * and random labels in [0, 10).
      */
-    static Fashion fashion(Path root, int train, int test, boolean gz, long seed) {
+    public static Fashion fashion(Path root, int train, int test, boolean gz, long seed) {
         Random r = new Random(seed);
         byte[] trainImages = random(r, train * 784);
         byte[] trainLabels = labels(r, train);
@@ -102,5 +102,46 @@ final class IdxFixtures {
         write(root.resolve("t10k-images-idx3-ubyte" + ext), idx(new int[] {test, 28, 28}, testImages), gz);
         write(root.resolve("t10k-labels-idx1-ubyte" + ext), idx(new int[] {test}, testLabels), gz);
         return new Fashion(root, trainImages, trainLabels, testImages, testLabels);
+    }
+
+    /**
+     * A Fashion-MNIST folder that a model can learn from: image {@code i} of class {@code c} is
+     * noise with a bright bar on rows {@code 2c .. 2c+1}, so the class is visible in the pixels.
+     *
+     * @param root the folder to write
+     * @param train training-file images
+     * @param test test-file images
+     * @param seed the generator's seed
+     * @return what was written
+     */
+    public static Fashion learnable(Path root, int train, int test, long seed) {
+        Random r = new Random(seed);
+        byte[] trainLabels = labels(r, train);
+        byte[] testLabels = labels(r, test);
+        byte[] trainImages = bars(r, trainLabels);
+        byte[] testImages = bars(r, testLabels);
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        write(root.resolve("train-images-idx3-ubyte.gz"), idx(new int[] {train, 28, 28}, trainImages), true);
+        write(root.resolve("train-labels-idx1-ubyte.gz"), idx(new int[] {train}, trainLabels), true);
+        write(root.resolve("t10k-images-idx3-ubyte.gz"), idx(new int[] {test, 28, 28}, testImages), true);
+        write(root.resolve("t10k-labels-idx1-ubyte.gz"), idx(new int[] {test}, testLabels), true);
+        return new Fashion(root, trainImages, trainLabels, testImages, testLabels);
+    }
+
+    private static byte[] bars(Random r, byte[] labels) {
+        byte[] img = new byte[labels.length * 784];
+        for (int i = 0; i < labels.length; i++) {
+            int row = 2 * labels[i] + 4;
+            for (int p = 0; p < 784; p++) {
+                int y = p / 28;
+                int v = (y == row || y == row + 1) ? 160 + r.nextInt(96) : r.nextInt(90);
+                img[i * 784 + p] = (byte) v;
+            }
+        }
+        return img;
     }
 }

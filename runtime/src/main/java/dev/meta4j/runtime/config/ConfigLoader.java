@@ -26,7 +26,8 @@ import java.util.Set;
  *
  * <p>Later wins: each plugin's defaults ({@code meta4j.<kind>.<name>} in the {@code
  * reference.conf} files of all jars) &larr; the config file and its includes &larr; {@code
- * key=value} overrides from the command line. Every problem found is reported at once, each with
+ * key=value} overrides from the command line. An override that switches a section's {@code type}
+ * also drops the file's settings of that section, which belonged to the other plugin. Every problem found is reported at once, each with
  * its key, file and line, and the closest valid key or name.
  */
 public final class ConfigLoader {
@@ -132,7 +133,7 @@ public final class ConfigLoader {
     public ExperimentConfig load(Config file, Config overrides, Set<String> extraSections) {
         Config user;
         try {
-            user = overrides.withFallback(file).resolve(ConfigResolveOptions.defaults());
+            user = overrides.withFallback(withoutSwitchedSections(file, overrides)).resolve(ConfigResolveOptions.defaults());
         } catch (ConfigException e) {
             throw new ConfigError(Problem.at(e.origin(), "(substitution)", stripOrigin(e)));
         }
@@ -158,6 +159,23 @@ public final class ConfigLoader {
             throw new ConfigError(problems);
         }
         return new ExperimentConfig(experiment, plugins, user);
+    }
+
+    /**
+     * A section's settings belong to its plugin: when the overrides switch a section to another
+     * {@code type}, the file's settings of that section (for the old plugin) are dropped, so that
+     * {@code weighting.type=dwa} works on a config written for famo.
+     */
+    private static Config withoutSwitchedSections(Config file, Config overrides) {
+        Config out = file;
+        for (PluginKind kind : PluginKind.values()) {
+            String type = kind.section() + ".type";
+            if (overrides.hasPath(type) && file.hasPath(type)
+                    && !overrides.getValue(type).unwrapped().equals(file.getValue(type).unwrapped())) {
+                out = out.withoutPath(kind.section());
+            }
+        }
+        return out;
     }
 
     private PluginChoice choose(Config user, PluginKind kind, List<Problem> problems) {

@@ -87,7 +87,15 @@ public final class Trainer {
             this.totalSteps = ex.getLong("steps");
         }
         this.logEvery = ex.getLong("log-every");
-        this.evalEvery = ex.getLong("eval-every");
+        if (ex.hasPath("eval-every-epochs")) {
+            if (spe.isEmpty()) {
+                throw new ConfigError(Problem.at(ex.getValue("eval-every-epochs").origin(), "experiment.eval-every-epochs",
+                        "this algorithm samples tasks and has no epochs; set experiment.eval-every instead"));
+            }
+            this.evalEvery = ex.getLong("eval-every-epochs") * stepsPerEpoch;
+        } else {
+            this.evalEvery = ex.getLong("eval-every");
+        }
     }
 
     /**

@@ -1,0 +1,53 @@
+package dev.meta4j.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.meta4j.datasets.IdxFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A small suite on generated data: one table with Δm% against the single-task baselines; a run
+ * that fails is reported and does not stop the others; running the suite again skips what finished.
+ */
+class SuiteEndToEndTest {
+
+    @Test
+    void suiteWritesOneTableSurvivesAFailureAndSkipsFinishedRuns(@TempDir Path tmp) throws Exception {
+        IdxFixtures.learnable(tmp.resolve("fashion"), 900, 200, 5);
+        Path conf = tmp.resolve("suite.conf");
+        Files.writeString(conf, """
+                include classpath("meta4j/conf/famo-multifashion.conf")
+                experiment { epochs = 2, log-every = 5, plots = false, threads = 2, output-dir = "%s" }
+                dataset { root = "%s", validation-size = 100 }
+                algorithm { batch-size = 50 }
+                suite {
+                  name = tiny
+                  seeds = [0, 1]
+                  methods = [ls, famo, broken]
+                  single-task = [left, right]
+                  method-overrides { broken { weighting.type = ls, optimizer.lr = 1e30 } }
+                }
+                """.formatted(tmp.resolve("runs"), tmp.resolve("fashion")));
+        Cli first = Cli.run("suite", "--config", conf.toString());
+        assertEquals(1, first.exitCode(), "a failed run makes the exit code non-zero: " + first);
+        Path dir = tmp.resolve("runs/tiny");
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| ls | 2/2 |") && md.contains("| famo | 2/2 |"), md);
+        assertTrue(md.contains("| broken | 0/2 |") && md.contains("Failed runs") && md.contains("diverged"), md);
+        assertTrue(md.contains("stl-left") && md.contains("stl-right") && md.contains("Δm%"), md);
+        assertTrue(Files.readString(dir.resolve("results.csv")).startsWith("method,finished,total,left/accuracy_mean"));
+        assertTrue(Files.size(dir.resolve("results.png")) > 0);
+        assertTrue(Files.exists(dir.resolve("famo/seed-1/summary.json")));
+
+        long before = Files.getLastModifiedTime(dir.resolve("famo/seed-1/summary.json")).toMillis();
+        Cli again = Cli.run("suite", "--config", conf.toString());
+        assertEquals(1, again.exitCode());
+        assertEquals(before, Files.getLastModifiedTime(dir.resolve("famo/seed-1/summary.json")).toMillis(),
+                "a finished run is not run again");
+        assertEquals(md.substring(md.indexOf('|')), Files.readString(dir.resolve("results.md")).substring(md.indexOf('|')));
+    }
+}
