@@ -156,6 +156,7 @@ class GradientGoldenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("mgda")
+    @SuppressWarnings("try") // the recording scope is used only for its side effect
     void mgdaUpperBoundWeightsTheLosses(String label, JsonObject r) {
         Golden.Case c = Golden.testCase(r.get("case").getAsString());
         String norm = r.get("normalization").getAsString();
