@@ -144,7 +144,11 @@ final class NashBargainingSolver {
                 return null;
             }
         }
-        if (unbounded(gn, cost, start)) {
+        boolean positive = true;
+        for (double v : cost) {
+            positive &= v > 0;
+        }
+        if (!positive && unbounded(gn, cost, start)) { // cost > 0 bounds cost.d over d >= 0 at once
             return null;
         }
         BarrierSolver.Result r = BarrierSolver.minimize(new Main(gn, cost), start, null, new BarrierSolver.Options());
