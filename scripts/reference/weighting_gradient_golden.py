@@ -544,11 +544,22 @@ def main(argv=None):
         print(f"max abs difference to {args.out}: {diff:.3e}")
         return 0 if diff < 1e-8 else 1
     with open(args.out, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
+        f.write(to_json(data))
     summarize(data)
     print(f"wrote {os.path.relpath(args.out)}")
     return 0
+
+
+def to_json(data):
+    """One line per record, so that a regenerated file diffs record by record."""
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            body = ",\n".join("  " + json.dumps(v) for v in value)
+            parts.append(f" {json.dumps(key)}: [\n{body}\n ]")
+        else:
+            parts.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def max_diff(a, b):
