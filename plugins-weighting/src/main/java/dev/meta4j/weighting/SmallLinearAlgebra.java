@@ -1,0 +1,218 @@
+package dev.meta4j.weighting;
+
+/**
+ * Dense linear algebra on Java doubles for the K-dimensional problems of the gradient-based
+ * weighting methods ({@code K} = number of tasks, a handful): symmetric positive definite solves
+ * and a pseudo-inverse. Not meant for large matrices.
+ */
+final class SmallLinearAlgebra {
+
+    private SmallLinearAlgebra() {}
+
+    /**
+     * Solves {@code H x = b} for a symmetric positive (semi)definite {@code H} by a Cholesky
+     * factorisation of the diagonally scaled matrix {@code D^-1/2 H D^-1/2} (robust to the very
+     * different scales that barrier Hessians have). If the factorisation fails, a growing multiple
+     * of the identity is added to the scaled matrix.
+     *
+     * @param h the matrix, not modified
+     * @param rhs right-hand sides as columns: {@code rhs[i][j]} is row {@code i} of column {@code j}
+     * @return the solutions, same layout as {@code rhs}
+     */
+    static double[][] solveSpd(double[][] h, double[][] rhs) {
+        int n = h.length;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            double v = h[i][i];
+            d[i] = v > 0 && Double.isFinite(v) ? 1.0 / Math.sqrt(v) : 1.0;
+        }
+        double[][] s = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                s[i][j] = d[i] * h[i][j] * d[j];
+            }
+        }
+        double[][] l = null;
+        for (double jitter = 0; l == null; jitter = jitter == 0 ? 1e-14 : jitter * 100) {
+            l = cholesky(s, jitter);
+            if (jitter > 1e6) {
+                throw new ArithmeticException("matrix is not positive definite");
+            }
+        }
+        int m = rhs[0].length;
+        double[][] x = new double[n][m];
+        double[] y = new double[n];
+        for (int c = 0; c < m; c++) {
+            for (int i = 0; i < n; i++) {
+                double v = d[i] * rhs[i][c];
+                for (int k = 0; k < i; k++) {
+                    v -= l[i][k] * y[k];
+                }
+                y[i] = v / l[i][i];
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                double v = y[i];
+                for (int k = i + 1; k < n; k++) {
+                    v -= l[k][i] * y[k];
+                }
+                y[i] = v / l[i][i];
+            }
+            for (int i = 0; i < n; i++) {
+                x[i][c] = d[i] * y[i];
+            }
+        }
+        return x;
+    }
+
+    private static double[][] cholesky(double[][] a, double jitter) {
+        int n = a.length;
+        double[][] l = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double v = a[i][j] + (i == j ? jitter : 0);
+                for (int k = 0; k < j; k++) {
+                    v -= l[i][k] * l[j][k];
+                }
+                if (i == j) {
+                    if (!(v > 0) || !Double.isFinite(v)) {
+                        return null;
+                    }
+                    l[i][i] = Math.sqrt(v);
+                } else {
+                    l[i][j] = v / l[j][j];
+                }
+            }
+        }
+        return l;
+    }
+
+    /**
+     * The Moore-Penrose pseudo-inverse by a one-sided Jacobi SVD (Hestenes), dropping singular
+     * values below {@code rcond} times the largest.
+     *
+     * @param a an {@code m x n} matrix, not modified
+     * @param rcond the relative cut-off
+     * @return the {@code n x m} pseudo-inverse
+     */
+    static double[][] pseudoInverse(double[][] a, double rcond) {
+        int m = a.length;
+        int n = a[0].length;
+        if (m < n) {
+            return transpose(pseudoInverse(transpose(a), rcond));
+        }
+        double[][] u = new double[m][];
+        for (int i = 0; i < m; i++) {
+            u[i] = a[i].clone();
+        }
+        double[][] v = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            v[i][i] = 1;
+        }
+        for (int sweep = 0; sweep < 100; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double alpha = 0;
+                    double beta = 0;
+                    double gamma = 0;
+                    for (int i = 0; i < m; i++) {
+                        alpha += u[i][p] * u[i][p];
+                        beta += u[i][q] * u[i][q];
+                        gamma += u[i][p] * u[i][q];
+                    }
+                    if (gamma == 0 || Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) {
+                        continue;
+                    }
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double t = Math.signum(zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+                    if (zeta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(1 + t * t);
+                    double s = c * t;
+                    for (int i = 0; i < m; i++) {
+                        double up = u[i][p];
+                        double uq = u[i][q];
+                        u[i][p] = c * up - s * uq;
+                        u[i][q] = s * up + c * uq;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        double vp = v[i][p];
+                        double vq = v[i][q];
+                        v[i][p] = c * vp - s * vq;
+                        v[i][q] = s * vp + c * vq;
+                    }
+                }
+            }
+            if (!rotated) {
+                break;
+            }
+        }
+        double[] sigma = new double[n];
+        double max = 0;
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int i = 0; i < m; i++) {
+                s += u[i][j] * u[i][j];
+            }
+            sigma[j] = Math.sqrt(s);
+            max = Math.max(max, sigma[j]);
+        }
+        double[][] pinv = new double[n][m];
+        for (int j = 0; j < n; j++) {
+            if (!(sigma[j] > rcond * max) || sigma[j] == 0) {
+                continue;
+            }
+            double inv2 = 1 / (sigma[j] * sigma[j]); // u[:, j] = sigma_j * (left singular vector)
+            for (int r = 0; r < n; r++) {
+                double vr = v[r][j] * inv2;
+                if (vr == 0) {
+                    continue;
+                }
+                for (int c = 0; c < m; c++) {
+                    pinv[r][c] += vr * u[c][j];
+                }
+            }
+        }
+        return pinv;
+    }
+
+    static double[][] transpose(double[][] a) {
+        double[][] t = new double[a[0].length][a.length];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[0].length; j++) {
+                t[j][i] = a[i][j];
+            }
+        }
+        return t;
+    }
+
+    static double[] multiply(double[][] a, double[] x) {
+        double[] y = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            double s = 0;
+            for (int j = 0; j < x.length; j++) {
+                s += a[i][j] * x[j];
+            }
+            y[i] = s;
+        }
+        return y;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    static double quadratic(double[][] a, double[] x) {
+        return dot(x, multiply(a, x));
+    }
+
+    static double norm(double[] a) {
+        return Math.sqrt(dot(a, a));
+    }
+}

@@ -1,0 +1,199 @@
+package dev.meta4j.weighting;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.meta4j.api.weighting.TaskSignals;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py} (read from
+ * the test classpath; no Python at test time), and small helpers shared by the tests.
+ */
+final class Golden {
+
+    /** A task-gradient matrix and losses. */
+    record Case(String name, double[][] g, double[] losses) {
+        int k() {
+            return g.length;
+        }
+    }
+
+    private static JsonObject root;
+    private static Map<String, Case> cases;
+
+    private Golden() {}
+
+    static synchronized JsonObject root() {
+        if (root == null) {
+            try (InputStream in = Golden.class.getResourceAsStream("/golden/gradient-based.json")) {
+                if (in == null) {
+                    throw new IllegalStateException("golden/gradient-based.json is not on the test classpath");
+                }
+                root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            cases = new LinkedHashMap<>();
+            for (JsonElement e : root.getAsJsonArray("cases")) {
+                JsonObject c = e.getAsJsonObject();
+                cases.put(c.get("name").getAsString(),
+                        new Case(c.get("name").getAsString(), matrix(c.getAsJsonArray("G")), vector(c.getAsJsonArray("losses"))));
+            }
+        }
+        return root;
+    }
+
+    static Case testCase(String name) {
+        root();
+        Case c = cases.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("no golden case " + name);
+        }
+        return c;
+    }
+
+    static List<JsonObject> records(String method) {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : root().getAsJsonArray(method)) {
+            out.add(e.getAsJsonObject());
+        }
+        return out;
+    }
+
+    static double[] vector(JsonArray a) {
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsDouble();
+        }
+        return v;
+    }
+
+    static double[][] matrix(JsonArray a) {
+        double[][] m = new double[a.size()][];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = vector(a.get(i).getAsJsonArray());
+        }
+        return m;
+    }
+
+    static int[][] intMatrix(JsonArray a) {
+        int[][] m = new int[a.size()][];
+        for (int i = 0; i < m.length; i++) {
+            JsonArray r = a.get(i).getAsJsonArray();
+            m[i] = new int[r.size()];
+            for (int j = 0; j < m[i].length; j++) {
+                m[i][j] = r.get(j).getAsInt();
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ arrays and signals
+
+    static NDArray array(double[][] g, NDManager m, DataType type) {
+        int k = g.length;
+        int p = g[0].length;
+        double[] flat = new double[k * p];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(g[i], 0, flat, i * p, p);
+        }
+        NDArray a = m.create(flat, new Shape(k, p));
+        return type == DataType.FLOAT64 ? a : a.toType(type, false);
+    }
+
+    static NDArray array(double[] v, NDManager m, DataType type) {
+        NDArray a = m.create(v);
+        return type == DataType.FLOAT64 ? a : a.toType(type, false);
+    }
+
+    /** Signals with shared-parameter gradients. */
+    static TaskSignals shared(double[][] g, double[] losses, long step, NDManager m, DataType type) {
+        return new TaskSignals(array(losses, m, type), array(g, m, type), null, step, 0, m);
+    }
+
+    /** Signals with representation gradients only. */
+    static TaskSignals representation(double[][] z, double[] losses, long step, NDManager m, DataType type) {
+        return new TaskSignals(array(losses, m, type), null, array(z, m, type), step, 0, m);
+    }
+
+    /** Signals with losses only. */
+    static TaskSignals lossesOnly(double[] losses, long step, NDManager m, DataType type) {
+        return new TaskSignals(array(losses, m, type), null, null, step, 0, m);
+    }
+
+    // ------------------------------------------------------------------ numbers
+
+    static double[] values(NDArray a) {
+        return TaskGradients.doubles(a);
+    }
+
+    static double norm(double[] a) {
+        return SmallLinearAlgebra.norm(a);
+    }
+
+    static double[] sub(double[] a, double[] b) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i] - b[i];
+        }
+        return d;
+    }
+
+    /** {@code |a - b| / max(|b|, floor)}. */
+    static double relativeError(double[] a, double[] b, double floor) {
+        return norm(sub(a, b)) / Math.max(norm(b), floor);
+    }
+
+    static double maxAbs(double[] a) {
+        double m = 0;
+        for (double v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    /** {@code sum_i w_i g_i}. */
+    static double[] combine(double[] w, double[][] g) {
+        double[] out = new double[g[0].length];
+        for (int i = 0; i < g.length; i++) {
+            for (int j = 0; j < out.length; j++) {
+                out[j] += w[i] * g[i][j];
+            }
+        }
+        return out;
+    }
+
+    static double[][] gram(double[][] g) {
+        int k = g.length;
+        double[][] out = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                out[i][j] = SmallLinearAlgebra.dot(g[i], g[j]);
+            }
+        }
+        return out;
+    }
+
+    static boolean allFinite(double[] a) {
+        for (double v : a) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
