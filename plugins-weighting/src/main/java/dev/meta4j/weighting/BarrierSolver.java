@@ -216,7 +216,7 @@ final class BarrierSolver {
         }
         for (int c = 0; c < p.inequalities(); c++) {
             if (!derivatives) {
-                value -= Math.log(-p.constraint(c, x, null, null));
+                value -= StrictMath.log(-p.constraint(c, x, null, null));
                 continue;
             }
             for (double[] row : hi) {
@@ -224,7 +224,7 @@ final class BarrierSolver {
             }
             double f = p.constraint(c, x, gi, hi);
             double inv = -1 / f; // > 0
-            value -= Math.log(-f);
+            value -= StrictMath.log(-f);
             for (int i = 0; i < n; i++) {
                 g[i] += inv * gi[i];
                 for (int j = 0; j < n; j++) {

@@ -361,7 +361,7 @@ final class NashBargainingSolver {
                 }
                 hess[i][i] += 1 / (b[i] * b[i]);
             }
-            return -Math.log(b[i]) - Math.log(gbi);
+            return -StrictMath.log(b[i]) - StrictMath.log(gbi);
         }
     }
 }
