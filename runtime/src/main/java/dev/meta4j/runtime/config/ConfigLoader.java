@@ -243,7 +243,7 @@ public final class ConfigLoader {
             }
             ConfigValue def = defaults.get(key);
             if (def == null) {
-                Set<String> valid = new LinkedHashSet<>(defaults.keySet());
+                Set<String> valid = new java.util.TreeSet<>(defaults.keySet());
                 String list = valid.isEmpty() ? " This plugin takes no settings." : " Valid keys: " + String.join(", ", valid) + ".";
                 problems.add(Problem.at(value.origin(), full, "unknown key" + suggestion(key, valid) + list));
                 continue;
