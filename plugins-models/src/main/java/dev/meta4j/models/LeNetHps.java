@@ -123,18 +123,8 @@ public final class LeNetHps implements MultiHeadBackbone {
         long[] shape = new long[inShape.length + 1];
         shape[0] = out;
         System.arraycopy(inShape, 0, shape, 1, inShape.length);
-        b.add(name + ".weight", uniform(m, rng, bound, type, shape));
-        b.add(name + ".bias", uniform(m, rng, bound, type, out));
-    }
-
-    private static NDArray uniform(NDManager m, Rng rng, double bound, DataType type, long... shape) {
-        double[] v = new double[Math.toIntExact(new Shape(shape).size())];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = rng.uniform(-bound, bound);
-        }
-        NDArray a = m.create(v, new Shape(shape)).toType(type, false);
-        a.setRequiresGradient(true);
-        return a;
+        b.add(name + ".weight", UniformInit.uniform(m, rng, bound, type, shape));
+        b.add(name + ".bias", UniformInit.uniform(m, rng, bound, type, out));
     }
 
     @Override

@@ -14,7 +14,6 @@ import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.ForwardMode;
 import dev.meta4j.api.model.Params;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -58,21 +57,11 @@ public final class Mlp implements Backbone {
         for (int layer = 0; layer <= hidden.length; layer++) {
             int out = layer < hidden.length ? hidden[layer] : outputs;
             double bound = 1.0 / Math.sqrt(prev);
-            b.add("layer" + layer + ".weight", uniform(manager, rng, bound, dataType, prev, out));
-            b.add("layer" + layer + ".bias", uniform(manager, rng, bound, dataType, out));
+            b.add("layer" + layer + ".weight", UniformInit.uniform(manager, rng, bound, dataType, prev, out));
+            b.add("layer" + layer + ".bias", UniformInit.uniform(manager, rng, bound, dataType, out));
             prev = out;
         }
         return b.build();
-    }
-
-    private static NDArray uniform(NDManager m, Rng rng, double bound, DataType type, long... shape) {
-        double[] v = new double[Math.toIntExact(new Shape(shape).size())];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = rng.uniform(-bound, bound);
-        }
-        NDArray a = m.create(v, new Shape(shape)).toType(type, false);
-        a.setRequiresGradient(true);
-        return a;
     }
 
     @Override
