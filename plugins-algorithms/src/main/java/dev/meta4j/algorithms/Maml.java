@@ -263,7 +263,7 @@ public final class Maml implements Algorithm {
             }
         }
         if (panels != null && b.queryInputs().getShape().get(2) == 1 && objective == Objective.REGRESSION) {
-            addFitPanels(b, predictions, marks, panels);
+            panels.addAll(AdaptedFits.panels(b, predictions, marks, 4));
         }
     }
 
@@ -282,44 +282,6 @@ public final class Maml implements Algorithm {
 
     private NDArray predictLosses(Params fast, NDArray x, NDArray y, boolean batched) {
         return objective.loss(predict(fast, x, batched), y).sum();
-    }
-
-    /** One panel per task for the first four tasks: support points, truth, fits before and after. */
-    private void addFitPanels(TaskBatch b, List<double[]> predictions, int[] marks, List<Figure.Panel> panels) {
-        double[] sx = toDoubles(b.supportInputs());
-        double[] sy = toDoubles(b.supportTargets());
-        double[] qx = toDoubles(b.queryInputs());
-        double[] qy = toDoubles(b.queryTargets());
-        int s = Math.toIntExact(b.supportInputs().getShape().get(1));
-        int q = Math.toIntExact(b.queryInputs().getShape().get(1));
-        for (int task = 0; task < Math.min(4, b.taskCount()); task++) {
-            Integer[] order = new Integer[q];
-            for (int i = 0; i < q; i++) {
-                order[i] = i;
-            }
-            int base = task * q;
-            Arrays.sort(order, (i, j) -> Double.compare(qx[base + i], qx[base + j]));
-            double[] xs = new double[q];
-            double[] truth = new double[q];
-            for (int i = 0; i < q; i++) {
-                xs[i] = qx[base + order[i]];
-                truth[i] = qy[base + order[i]];
-            }
-            List<Figure.Series> series = new ArrayList<>();
-            series.add(new Figure.Series("true function", xs, truth, false));
-            for (int m = 0; m < predictions.size(); m++) {
-                double[] pred = predictions.get(m);
-                double[] ys = new double[q];
-                for (int i = 0; i < q; i++) {
-                    ys[i] = pred[base + order[i]];
-                }
-                String label = marks[m] == 0 ? "pre-update" : "after " + marks[m] + " step" + (marks[m] == 1 ? "" : "s");
-                series.add(new Figure.Series(label, xs, ys, false));
-            }
-            series.add(new Figure.Series("support (K=" + s + ")", Arrays.copyOfRange(sx, task * s, task * s + s),
-                    Arrays.copyOfRange(sy, task * s, task * s + s), true));
-            panels.add(new Figure.Panel("test task " + (task + 1), "x", "y", series));
-        }
     }
 
     private static void putMean(Metrics.Builder out, String name, double[] values) {

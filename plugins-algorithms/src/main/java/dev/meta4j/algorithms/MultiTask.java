@@ -33,7 +33,6 @@ import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -66,8 +65,7 @@ public final class MultiTask implements Algorithm {
     private int[] trained;
     private Params model;
     private Params all;
-    private int[] sharedIndex;
-    private int[][] headIndex;
+    private GradientRouter router;
     private long stepsPerEpoch;
     private long permutationEpoch = -1;
     private int[] permutation;
@@ -100,24 +98,7 @@ public final class MultiTask implements Algorithm {
         model = backbone.init(spec, rng.split("init"), manager, dataType);
         weighting.init(trained.length);
         all = model.concat(weighting.parameters());
-        List<Integer> shared = new ArrayList<>();
-        List<List<Integer>> heads = new ArrayList<>();
-        for (int t = 0; t < tasks.size(); t++) {
-            heads.add(new ArrayList<>());
-        }
-        for (int i = 0; i < model.size(); i++) {
-            String name = model.names().get(i);
-            if (backbone.isShared(name)) {
-                shared.add(i);
-            } else {
-                heads.get(backbone.taskOf(name)).add(i);
-            }
-        }
-        sharedIndex = shared.stream().mapToInt(Integer::intValue).toArray();
-        headIndex = new int[tasks.size()][];
-        for (int t = 0; t < tasks.size(); t++) {
-            headIndex[t] = heads.get(t).stream().mapToInt(Integer::intValue).toArray();
-        }
+        router = new GradientRouter(autograd, backbone, model, all, tasks.size(), trained);
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -184,13 +165,13 @@ public final class MultiTask implements Algorithm {
             switch (need) {
                 case LOSSES -> {
                     combination = weighting.combine(new TaskSignals(trainedLosses, null, null, step.index(), epoch, m));
-                    grads = gradsOf(combination, trainedLosses, null);
+                    grads = router.gradients(combination, null);
                 }
                 case SHARED_GRADIENTS -> {
-                    PerTask perTask = perTaskGradients(rows);
+                    GradientRouter.PerTask perTask = router.perTask(rows);
                     combination = weighting.combine(
-                            new TaskSignals(trainedLosses, perTask.shared, null, step.index(), epoch, m));
-                    grads = gradsOf(combination, trainedLosses, perTask);
+                            new TaskSignals(trainedLosses, perTask.shared(), null, step.index(), epoch, m));
+                    grads = router.gradients(combination, perTask);
                 }
                 case REPRESENTATION_GRADIENTS -> {
                     NDList r = new NDList();
@@ -199,13 +180,13 @@ public final class MultiTask implements Algorithm {
                     }
                     combination = weighting.combine(
                             new TaskSignals(trainedLosses, null, NDArrays.stack(r), step.index(), epoch, m));
-                    grads = gradsOf(combination, trainedLosses, null);
+                    grads = router.gradients(combination, null);
                 }
                 default -> throw new IllegalStateException("unknown need " + need);
             }
         }
         if (maxGradNorm > 0) {
-            clip(grads, allIndices(), maxGradNorm);
+            router.clipAll(grads, maxGradNorm);
         }
         optimizer.step(all, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
@@ -252,93 +233,6 @@ public final class MultiTask implements Algorithm {
             l.add(tasks.get(i).objective().loss(outputs.get(i), targets.get(i)));
         }
         return NDArrays.stack(l);
-    }
-
-    /** Per-task gradients: the flattened shared part of each, and each task's own head gradient. */
-    private record PerTask(NDArray shared, NDList[] heads) {}
-
-    private PerTask perTaskGradients(NDArray[] rows) {
-        NDList sharedRows = new NDList(rows.length);
-        NDList[] heads = new NDList[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            int task = trained[i];
-            NDList inputs = new NDList();
-            for (int s : sharedIndex) {
-                inputs.add(model.arrays().get(s));
-            }
-            for (int h : headIndex[task]) {
-                inputs.add(model.arrays().get(h));
-            }
-            NDList g = autograd.grad(rows[i], inputs, GraphMode.RETAIN);
-            NDList flat = new NDList(sharedIndex.length);
-            for (int s = 0; s < sharedIndex.length; s++) {
-                flat.add(g.get(s).flatten());
-            }
-            sharedRows.add(NDArrays.concat(flat));
-            heads[i] = new NDList(g.subList(sharedIndex.length, g.size()));
-        }
-        return new PerTask(NDArrays.stack(sharedRows), heads);
-    }
-
-    /** Gradients of every trained parameter (model and weighting), aligned with {@link #all}. */
-    private NDList gradsOf(Combination combination, NDArray losses, PerTask perTask) {
-        if (combination instanceof Combination.Objective o) {
-            NDList g = autograd.grad(o.objective(), all.arrays(), GraphMode.RELEASE);
-            if (o.maxSharedGradientNorm() > 0) {
-                clip(g, sharedIndex, o.maxSharedGradientNorm());
-            }
-            return g;
-        }
-        Combination.SharedGradient sg = (Combination.SharedGradient) combination;
-        if (perTask == null) {
-            throw new IllegalStateException("weighting method returned a shared gradient without asking for"
-                    + " per-task gradients (need = SHARED_GRADIENTS)");
-        }
-        NDArray[] out = new NDArray[all.size()];
-        long offset = 0;
-        for (int s : sharedIndex) {
-            NDArray p = model.arrays().get(s);
-            long n = p.size();
-            out[s] = sg.sharedGradient().get(offset + ":" + (offset + n)).reshape(p.getShape());
-            offset += n;
-        }
-        double[] hw = sg.headWeights().toType(DataType.FLOAT64, false).toDoubleArray();
-        for (int i = 0; i < trained.length; i++) {
-            int[] idx = headIndex[trained[i]];
-            for (int j = 0; j < idx.length; j++) {
-                out[idx[j]] = perTask.heads[i].get(j).mul(hw[i]);
-            }
-        }
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == null) {
-                out[i] = all.arrays().get(i).zerosLike();
-            }
-        }
-        return new NDList(out);
-    }
-
-    private int[] allIndices() {
-        int[] idx = new int[all.size()];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        return idx;
-    }
-
-    /** Scales the selected gradients down to a total Euclidean norm of at most {@code maxNorm}, in place. */
-    private static void clip(NDList grads, int[] which, double maxNorm) {
-        double sq = 0;
-        for (int i : which) {
-            NDArray g = grads.get(i);
-            sq += g.mul(g).sum().toType(DataType.FLOAT64, false).getDouble();
-        }
-        double norm = Math.sqrt(sq);
-        if (norm > maxNorm) {
-            double scale = maxNorm / (norm + 1e-6);
-            for (int i : which) {
-                grads.set(i, grads.get(i).mul(scale));
-            }
-        }
     }
 
     @Override

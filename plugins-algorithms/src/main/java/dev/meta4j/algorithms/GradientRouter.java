@@ -1,0 +1,173 @@
+package dev.meta4j.algorithms;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.api.weighting.Combination;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which gradient each trained parameter of a hard-parameter-sharing model gets: per-task
+ * gradients of the shared parameters (flattened into the {@code [K, P]} matrix that
+ * gradient-based weighting methods work on) and of each task's head, and the final gradients from
+ * a weighting method's {@link Combination}.
+ */
+final class GradientRouter {
+
+    private final Autograd autograd;
+    private final Params model;
+    private final Params all;
+    private final int[] trained;
+    private final int[] shared;
+    private final int[][] heads;
+
+    /**
+     * Per-task gradients.
+     *
+     * @param shared {@code [K, P]}: row i is the flattened gradient of loss i w.r.t. the shared parameters
+     * @param heads gradient of loss i w.r.t. its own head's parameters, in parameter order
+     */
+    record PerTask(NDArray shared, NDList[] heads) {}
+
+    /**
+     * @param autograd the autograd
+     * @param backbone the model, which knows its shared and head parameters
+     * @param model the model's parameters
+     * @param all the model's parameters followed by the weighting method's, as the optimizer sees them
+     * @param taskCount the tasks of the model
+     * @param trained the indices of the trained tasks, in the order of the losses
+     */
+    GradientRouter(Autograd autograd, MultiHeadBackbone backbone, Params model, Params all, int taskCount,
+            int[] trained) {
+        this.autograd = autograd;
+        this.model = model;
+        this.all = all;
+        this.trained = trained;
+        List<Integer> s = new ArrayList<>();
+        List<List<Integer>> h = new ArrayList<>();
+        for (int t = 0; t < taskCount; t++) {
+            h.add(new ArrayList<>());
+        }
+        for (int i = 0; i < model.size(); i++) {
+            String name = model.names().get(i);
+            if (backbone.isShared(name)) {
+                s.add(i);
+            } else {
+                h.get(backbone.taskOf(name)).add(i);
+            }
+        }
+        this.shared = s.stream().mapToInt(Integer::intValue).toArray();
+        this.heads = new int[taskCount][];
+        for (int t = 0; t < taskCount; t++) {
+            heads[t] = h.get(t).stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /**
+     * One backward pass per trained task (the graph is kept for the next).
+     *
+     * @param losses the recorded loss of each trained task
+     * @return the per-task gradients
+     */
+    PerTask perTask(NDArray[] losses) {
+        NDList sharedRows = new NDList(losses.length);
+        NDList[] headGrads = new NDList[losses.length];
+        for (int i = 0; i < losses.length; i++) {
+            NDList inputs = new NDList();
+            for (int s : shared) {
+                inputs.add(model.arrays().get(s));
+            }
+            for (int h : heads[trained[i]]) {
+                inputs.add(model.arrays().get(h));
+            }
+            NDList g = autograd.grad(losses[i], inputs, GraphMode.RETAIN);
+            NDList flat = new NDList(shared.length);
+            for (int s = 0; s < shared.length; s++) {
+                flat.add(g.get(s).flatten());
+            }
+            sharedRows.add(NDArrays.concat(flat));
+            headGrads[i] = new NDList(g.subList(shared.length, g.size()));
+        }
+        return new PerTask(NDArrays.stack(sharedRows), headGrads);
+    }
+
+    /**
+     * The gradient of every trained parameter, aligned with {@code all}.
+     *
+     * @param combination the weighting method's decision
+     * @param perTask the per-task gradients, if they were computed (needed for a shared gradient)
+     * @return one gradient per parameter
+     */
+    NDList gradients(Combination combination, PerTask perTask) {
+        if (combination instanceof Combination.Objective o) {
+            NDList g = autograd.grad(o.objective(), all.arrays(), GraphMode.RELEASE);
+            if (o.maxSharedGradientNorm() > 0) {
+                clip(g, shared, o.maxSharedGradientNorm());
+            }
+            return g;
+        }
+        Combination.SharedGradient sg = (Combination.SharedGradient) combination;
+        if (perTask == null) {
+            throw new IllegalStateException("the weighting method returned a shared gradient without asking for"
+                    + " per-task gradients (need = SHARED_GRADIENTS)");
+        }
+        NDArray[] out = new NDArray[all.size()];
+        long offset = 0;
+        for (int s : shared) {
+            NDArray p = model.arrays().get(s);
+            long n = p.size();
+            out[s] = sg.sharedGradient().get(offset + ":" + (offset + n)).reshape(p.getShape());
+            offset += n;
+        }
+        // Not recorded: the per-task gradients carry no graph, so mul(Number) is safe here.
+        double[] weights = sg.headWeights().toType(DataType.FLOAT64, false).toDoubleArray();
+        for (int i = 0; i < trained.length; i++) {
+            int[] idx = heads[trained[i]];
+            for (int j = 0; j < idx.length; j++) {
+                out[idx[j]] = perTask.heads()[i].get(j).mul(weights[i]);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = all.arrays().get(i).zerosLike();
+            }
+        }
+        return new NDList(out);
+    }
+
+    /**
+     * Scales all gradients down to a total Euclidean norm of at most {@code maxNorm}
+     * ({@code clip_grad_norm_}), in place.
+     *
+     * @param grads the gradients, aligned with {@code all}
+     * @param maxNorm the largest norm
+     */
+    void clipAll(NDList grads, double maxNorm) {
+        int[] every = new int[grads.size()];
+        for (int i = 0; i < every.length; i++) {
+            every[i] = i;
+        }
+        clip(grads, every, maxNorm);
+    }
+
+    private static void clip(NDList grads, int[] which, double maxNorm) {
+        double sq = 0;
+        for (int i : which) {
+            NDArray g = grads.get(i);
+            sq += g.mul(g).sum().toType(DataType.FLOAT64, false).getDouble();
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > maxNorm) {
+            double scale = maxNorm / (norm + 1e-6);
+            for (int i : which) {
+                grads.set(i, grads.get(i).mul(scale));
+            }
+        }
+    }
+}
