@@ -119,6 +119,13 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aSuiteConfigGivenToRunPointsAtTheSuiteCommand() {
+        Cli cli = Cli.run("run", "--config", "suite-multifashion.conf");
+        assertEquals(2, cli.exitCode(), cli.toString());
+        assertTrue(cli.err().contains("meta4j suite --config suite-multifashion.conf"), cli.err());
+    }
+
+    @Test
     void cudaWithoutAGpuFailsAtOnceWithAHint() throws Exception {
         Path f = write(GOOD);
         Cli cli = Cli.run("run", "--config", f.toString(), "experiment.device=cuda", "experiment.output-dir=" + tmp);

@@ -3,6 +3,7 @@ package dev.meta4j.runtime.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.runtime.config.ConfigError;
 import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.experiment.Checkpoint;
@@ -73,6 +74,10 @@ final class RunCommand implements Callable<Integer> {
         } else {
             file = loader.parse(config != null ? config : DEFAULT_CONFIG);
             folder = null;
+        }
+        if (file.hasPath("suite")) {
+            throw new ConfigError(ConfigError.Problem.at(file.getValue("suite").origin(), "suite",
+                    "this is a suite config (methods x seeds): run it with `meta4j suite --config " + config + "`"));
         }
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
         PrintWriter out = spec.commandLine().getOut();
