@@ -49,6 +49,20 @@ class ResumeTest {
         assertEquals(expected, Files.readString(folder.metrics()));
     }
 
+    @Test
+    void aCorruptCheckpointIsReportedWithItsPath(@TempDir Path tmp) throws Exception {
+        Cli a = Cli.run(concat("run", "experiment.output-dir=" + tmp, List.of("experiment.steps=20",
+                "experiment.eval-every=10", "experiment.plots=false", "algorithm.eval-tasks=5")));
+        assertEquals(0, a.exitCode(), a.toString());
+        Path run = Cli.runFolder(tmp, "maml-sine");
+        Files.writeString(run.resolve("checkpoints/last"), "not a zip");
+        Cli resumed = Cli.run("run", "--resume", run.toString());
+        assertEquals(1, resumed.exitCode(), resumed.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(resumed.err().contains(run.resolve("checkpoints/last").toString())
+                && resumed.err().contains("is not a meta4j checkpoint"), resumed.err());
+        org.junit.jupiter.api.Assertions.assertFalse(resumed.err().contains("\tat "), "no stack trace: " + resumed.err());
+    }
+
     private static String[] concat(String first, String second, List<String> rest) {
         String[] out = new String[rest.size() + 2];
         out[0] = first;

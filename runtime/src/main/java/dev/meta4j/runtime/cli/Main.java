@@ -66,7 +66,8 @@ public final class Main implements Runnable {
                 return EXIT_CONFIG;
             }
             if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
-                    || ex instanceof IllegalStateException || ex instanceof java.io.UncheckedIOException) {
+                    || ex instanceof IllegalStateException || ex instanceof java.io.IOException
+                    || ex instanceof java.io.UncheckedIOException) {
                 err.println("error: " + ex.getMessage());
                 if (trace) {
                     ex.printStackTrace(err);
