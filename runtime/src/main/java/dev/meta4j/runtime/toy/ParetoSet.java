@@ -106,6 +106,27 @@ public final class ParetoSet {
     }
 
     /**
+     * The step from which a trajectory stays on the Pareto front to its end.
+     *
+     * @param x1 first coordinates, one per step (the start first)
+     * @param x2 second coordinates
+     * @param steps the last index
+     * @return the first index of the final stretch on the front, or -1 if the end is not on it
+     */
+    public static int reachedAt(float[] x1, float[] x2, int steps) {
+        int i = steps;
+        while (i >= 0 && near(x1[i], x2[i]) && contains(x1[i], x2[i])) {
+            i--;
+        }
+        return i == steps ? -1 : i + 1;
+    }
+
+    /** A quick necessary condition for being within tolerance: the set lies in |x1| <= 7, x2 in (-8.44, -8.35). */
+    private static boolean near(double x1, double x2) {
+        return Math.abs(x1) <= HALF_WIDTH + TOLERANCE && x2 > -8.44 - TOLERANCE && x2 < -8.35 + TOLERANCE;
+    }
+
+    /**
      * Whether a point counts as on the Pareto front.
      *
      * @param x1 first coordinate
