@@ -92,8 +92,13 @@ public final class ParetoSet {
         if (!Double.isFinite(x1) || !Double.isFinite(x2)) {
             return Double.NaN;
         }
+        return Math.sqrt(squaredDistance(x1, x2, 0, SAMPLES - 1));
+    }
+
+    /** The squared distance to the segments between samples {@code from} and {@code to}. */
+    private static double squaredDistance(double x1, double x2, int from, int to) {
         double best = Double.POSITIVE_INFINITY;
-        for (int i = 0; i + 1 < SAMPLES; i++) {
+        for (int i = from; i < to; i++) {
             double dx = X1[i + 1] - X1[i];
             double dy = X2[i + 1] - X2[i];
             double t = ((x1 - X1[i]) * dx + (x2 - X2[i]) * dy) / (dx * dx + dy * dy);
@@ -102,7 +107,7 @@ public final class ParetoSet {
             double ey = x2 - (X2[i] + t * dy);
             best = Math.min(best, ex * ex + ey * ey);
         }
-        return Math.sqrt(best);
+        return best;
     }
 
     /**
@@ -115,7 +120,7 @@ public final class ParetoSet {
      */
     public static int reachedAt(float[] x1, float[] x2, int steps) {
         int i = steps;
-        while (i >= 0 && near(x1[i], x2[i]) && contains(x1[i], x2[i])) {
+        while (i >= 0 && contains(x1[i], x2[i])) {
             i--;
         }
         return i == steps ? -1 : i + 1;
@@ -134,7 +139,15 @@ public final class ParetoSet {
      * @return {@code distance <= TOLERANCE}
      */
     public static boolean contains(double x1, double x2) {
-        return distance(x1, x2) <= TOLERANCE;
+        if (!near(x1, x2)) {
+            return false;
+        }
+        // a point of the set within the tolerance has its x1 within the tolerance: only the
+        // segments over [x1 - TOLERANCE, x1 + TOLERANCE] can be that close
+        double step = 2 * HALF_WIDTH / (SAMPLES - 1);
+        int from = Math.max(0, (int) Math.floor((x1 - TOLERANCE + HALF_WIDTH) / step) - 1);
+        int to = Math.min(SAMPLES - 1, (int) Math.ceil((x1 + TOLERANCE + HALF_WIDTH) / step) + 1);
+        return from < to && squaredDistance(x1, x2, from, to) <= TOLERANCE * TOLERANCE;
     }
 
     /**

@@ -269,7 +269,7 @@ public final class ToyStudyPlot {
         }
         g.setFont(new Font(Font.SANS_SERIF, Font.ITALIC, 12));
         g.drawString(xl, x0 + PANEL - 14, y0 + PANEL + 30);
-        g.drawString(yl, x0 - 30, y0 + 10);
+        g.drawString(yl, x0 - 38, y0 + PANEL / 2 + 4);
     }
 
     /** The mean loss over parameter space: colour bands with darker lines where the band changes. */

@@ -143,6 +143,19 @@ class ToyProblemTest {
         assertFalse(ParetoSet.contains(8, ParetoSet.optimalX2(7)), "beyond the end of the set");
         assertFalse(ParetoSet.contains(5, 3.9), "LS's trap in the logarithmic valley");
         assertTrue(Double.isNaN(ParetoSet.distance(Double.NaN, 0)));
+        assertFalse(ParetoSet.contains(Double.NaN, -8.4));
+        // the windowed test agrees with the full distance, near the ends and the tolerance too
+        for (double x1 = -7.2; x1 <= 7.2; x1 += 0.013) {
+            for (double dy = -0.07; dy <= 0.07; dy += 0.0061) {
+                double x2 = ParetoSet.optimalX2(Math.max(-7, Math.min(7, x1))) + dy;
+                assertEquals(ParetoSet.distance(x1, x2) <= ParetoSet.TOLERANCE, ParetoSet.contains(x1, x2),
+                        str(x1, x2));
+            }
+        }
+        float[] a = {9f, 1f, 0.01f, 0.02f, 0.01f};
+        float[] b = {9f, -3f, (float) ParetoSet.optimalX2(0.01), -8.2f, (float) ParetoSet.optimalX2(0.01)};
+        assertEquals(4, ParetoSet.reachedAt(a, b, 4), "on the front at the end, from step 4 on");
+        assertEquals(-1, ParetoSet.reachedAt(a, b, 3), "off the front at step 3");
     }
 
     @Test
