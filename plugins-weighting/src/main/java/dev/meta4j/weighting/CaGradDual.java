@@ -26,11 +26,17 @@ final class CaGradDual {
     /**
      * Solves the dual.
      *
-     * @param a the Gram matrix {@code G G^T}
+     * @param gram the Gram matrix {@code G G^T} (projected onto the positive semidefinite cone if
+     *     rounding left it indefinite)
      * @param alpha CAGrad's {@code c} hyper-parameter (the official code calls it alpha)
      * @return the minimiser and the scaled constant
      */
-    static Solution solve(double[][] a, double alpha) {
+    static Solution solve(double[][] gram, double alpha) {
+        // G G^T is positive semidefinite, but one computed in float32 from nearly opposite
+        // gradients can come out slightly indefinite (a negative determinant of order 1e-7 has
+        // been seen); then x^T A x + 1e-8 turns negative near the min-norm point and the barrier's
+        // Newton system is indefinite. Solve with the nearest positive semidefinite matrix.
+        double[][] a = SmallLinearAlgebra.nearestPositiveSemidefinite(gram);
         int k = a.length;
         double mean = 0;
         double max = 0;

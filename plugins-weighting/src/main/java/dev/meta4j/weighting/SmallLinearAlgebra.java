@@ -178,6 +178,101 @@ final class SmallLinearAlgebra {
         return pinv;
     }
 
+    /**
+     * The positive semidefinite matrix nearest to a symmetric one in the Frobenius norm: its
+     * eigen-decomposition (cyclic Jacobi) with the negative eigenvalues set to 0. A matrix whose
+     * eigenvalues are all {@code >= 0} is returned as it is (the same array), so a Gram matrix that
+     * rounding left positive semidefinite is untouched.
+     *
+     * @param a a symmetric matrix, not modified
+     * @return {@code a}, or its projection onto the positive semidefinite cone
+     */
+    static double[][] nearestPositiveSemidefinite(double[][] a) {
+        int n = a.length;
+        double[][] d = new double[n][];
+        for (int i = 0; i < n; i++) {
+            d[i] = a[i].clone();
+        }
+        double[][] v = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            v[i][i] = 1;
+        }
+        for (int sweep = 0; sweep < 100; sweep++) {
+            double off = 0;
+            double scale = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = 0; q < n; q++) {
+                    scale += d[p][q] * d[p][q];
+                    if (p != q) {
+                        off += d[p][q] * d[p][q];
+                    }
+                }
+            }
+            if (off <= 1e-30 * scale || off == 0) {
+                break;
+            }
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    if (d[p][q] == 0) {
+                        continue;
+                    }
+                    double theta = (d[q][q] - d[p][p]) / (2 * d[p][q]);
+                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                    if (theta == 0) {
+                        t = 1;
+                    }
+                    double c = 1 / Math.sqrt(t * t + 1);
+                    double s = t * c;
+                    for (int k = 0; k < n; k++) { // columns p, q of D
+                        double dkp = d[k][p];
+                        double dkq = d[k][q];
+                        d[k][p] = c * dkp - s * dkq;
+                        d[k][q] = s * dkp + c * dkq;
+                    }
+                    for (int k = 0; k < n; k++) { // rows p, q of D
+                        double dpk = d[p][k];
+                        double dqk = d[q][k];
+                        d[p][k] = c * dpk - s * dqk;
+                        d[q][k] = s * dpk + c * dqk;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        double vkp = v[k][p];
+                        double vkq = v[k][q];
+                        v[k][p] = c * vkp - s * vkq;
+                        v[k][q] = s * vkp + c * vkq;
+                    }
+                }
+            }
+        }
+        boolean negative = false;
+        for (int i = 0; i < n; i++) {
+            negative |= d[i][i] < 0;
+        }
+        if (!negative) {
+            return a;
+        }
+        double[][] out = new double[n][n];
+        for (int k = 0; k < n; k++) {
+            double lambda = Math.max(d[k][k], 0);
+            if (lambda == 0) {
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i][j] += lambda * v[i][k] * v[j][k];
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) { // exactly symmetric
+            for (int j = 0; j < i; j++) {
+                double m = 0.5 * (out[i][j] + out[j][i]);
+                out[i][j] = m;
+                out[j][i] = m;
+            }
+        }
+        return out;
+    }
+
     static double[][] transpose(double[][] a) {
         double[][] t = new double[a[0].length][a.length];
         for (int i = 0; i < a.length; i++) {

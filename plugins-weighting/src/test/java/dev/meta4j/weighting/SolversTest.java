@@ -251,6 +251,69 @@ class SolversTest {
         }
     }
 
+    /**
+     * A float32 Gram matrix of two nearly opposite gradients, met by the toy study (CAGrad, Adam lr
+     * 0.004, from (9, 9), step 2587): g1 = (5.626725e-5, 0.39693403), g2 = (0, -3.1028454). Rounding
+     * makes its determinant negative (-1.3e-7; exactly it is +3.0e-8), and the dual's barrier
+     * solver threw "matrix is not positive definite", which ended the training run.
+     */
+    @Test
+    void caGradSurvivesAFloat32GramThatRoundingMadeIndefinite() {
+        float[] g = {5.626725E-5f, 0.39693403f, 0.0f, -3.1028454f};
+        float a11 = g[0] * g[0] + g[1] * g[1];
+        float a12 = g[0] * g[2] + g[1] * g[3];
+        float a22 = g[2] * g[2] + g[3] * g[3];
+        double[][] float32 = {{a11, a12}, {a12, a22}};
+        assertTrue(float32[0][0] * float32[1][1] - float32[0][1] * float32[1][0] < 0, "the input is indefinite");
+        double[][] exact = {
+            {(double) g[0] * g[0] + (double) g[1] * g[1], (double) g[1] * g[3]},
+            {(double) g[1] * g[3], (double) g[3] * g[3]}
+        };
+        double[] w = CaGrad.weights(float32, 0.4, 1);
+        double[] reference = CaGrad.weights(exact, 0.4, 1);
+        assertArrayEquals(reference, w, 1e-6);
+    }
+
+    @Test
+    void nearestPositiveSemidefiniteKeepsPsdMatricesAndProjectsIndefiniteOnes() {
+        Rng rng = new Rng(11);
+        for (int n = 1; n <= 5; n++) {
+            double[][] g = randomMatrix(rng, n, 3);
+            double[][] psd = mul(g, SmallLinearAlgebra.transpose(g)); // rank min(n, 3)
+            if (n <= 3) { // positive definite: comes back unchanged, the same array
+                assertTrue(SmallLinearAlgebra.nearestPositiveSemidefinite(psd) == psd, "n = " + n);
+            }
+            double[][] shifted = new double[n][n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    shifted[i][j] = psd[i][j] + (i == j ? -0.3 : 0);
+                }
+            }
+            double[][] p = SmallLinearAlgebra.nearestPositiveSemidefinite(shifted);
+            // symmetric, positive semidefinite, and no farther from the input than the input's
+            // negative part (the distance of the projection)
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals(p[i][j], p[j][i], 0);
+                }
+            }
+            for (int trial = 0; trial < 50; trial++) {
+                double[] x = new double[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = rng.nextGaussian();
+                }
+                assertTrue(SmallLinearAlgebra.quadratic(p, x) >= -1e-12 * SmallLinearAlgebra.dot(x, x));
+            }
+        }
+        double[][] diag = {{2, 0}, {0, -1}};
+        assertMatrixEquals(new double[][] {{2, 0}, {0, 0}}, SmallLinearAlgebra.nearestPositiveSemidefinite(diag), 0);
+        double[][] pd = {{2, 1}, {1, 3}};
+        assertTrue(SmallLinearAlgebra.nearestPositiveSemidefinite(pd) == pd, "unchanged, same array");
+        // [[1, 2], [2, 1]] has eigenvalues 3 and -1 with eigenvectors (1, 1) and (1, -1) / sqrt 2
+        assertMatrixEquals(new double[][] {{1.5, 1.5}, {1.5, 1.5}},
+                SmallLinearAlgebra.nearestPositiveSemidefinite(new double[][] {{1, 2}, {2, 1}}), 1e-12);
+    }
+
     // ------------------------------------------------------------------ Nash-MTL sub-problems
 
     @Test

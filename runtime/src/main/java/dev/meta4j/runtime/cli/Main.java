@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             BenchCommand.class,
             SuiteCommand.class,
+            ToyStudyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
