@@ -5,6 +5,7 @@ import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
+import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -120,8 +121,10 @@ public final class Famo implements WeightingMethod {
             coefficient[i] = c * z[i];
         }
         var type = losses.getDataType();
+        // Scalar.of rather than add(Number) on a recorded array (see Scalar): add saves nothing for
+        // the backward pass, but the rule is kept without exceptions.
         NDArray objective = losses.sub(LossVectors.constant(signals.manager(), shift, type))
-                .add(EPS)
+                .add(Scalar.of(signals.manager(), EPS, type))
                 .log()
                 .mul(LossVectors.constant(signals.manager(), coefficient, type))
                 .sum();

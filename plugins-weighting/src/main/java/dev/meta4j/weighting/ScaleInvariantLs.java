@@ -3,6 +3,7 @@ package dev.meta4j.weighting;
 import ai.djl.ndarray.NDArray;
 import com.google.auto.service.AutoService;
 import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -51,7 +52,7 @@ public final class ScaleInvariantLs implements WeightingMethod {
             effective[i] = w[i] / (l[i] + eps);
         }
         NDArray wa = LossVectors.constant(signals.manager(), w, losses.getDataType());
-        NDArray objective = losses.add(eps).log().mul(wa).sum();
+        NDArray objective = losses.add(Scalar.of(signals.manager(), eps, losses.getDataType())).log().mul(wa).sum();
         return new Combination.Objective(
                 objective, LossVectors.constant(signals.manager(), effective, losses.getDataType()));
     }
