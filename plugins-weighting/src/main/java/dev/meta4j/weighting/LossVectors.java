@@ -3,6 +3,7 @@ package dev.meta4j.weighting;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.meta4j.api.autograd.Scalar;
 
 /**
  * Moves task-length vectors between the engine and Java: reads the values of the recorded loss
@@ -42,13 +43,7 @@ final class LossVectors {
      * @return the array
      */
     static NDArray constant(NDManager manager, double[] values, DataType dataType) {
-        NDArray wide = manager.create(values);
-        if (dataType == DataType.FLOAT64) {
-            return wide;
-        }
-        NDArray narrow = wide.toType(dataType, false);
-        wide.close();
-        return narrow;
+        return Scalar.vector(manager, values, dataType);
     }
 
     /**

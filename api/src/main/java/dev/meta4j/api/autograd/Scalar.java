@@ -30,7 +30,24 @@ public final class Scalar {
      * @return the scalar array
      */
     public static NDArray of(NDManager manager, double value, DataType dataType) {
-        try (NDArray wrapped = manager.create(value)) {
+        return torchOwned(manager.create(value), dataType);
+    }
+
+    /**
+     * A 1-dimensional array of constants (per-task weights, offsets), in memory that PyTorch
+     * allocated, for the same reason as {@link #of}.
+     *
+     * @param manager where the array lives (the step's manager)
+     * @param values the values; exact in float64
+     * @param dataType the array's type
+     * @return the vector, of length {@code values.length}
+     */
+    public static NDArray vector(NDManager manager, double[] values, DataType dataType) {
+        return torchOwned(manager.create(values), dataType);
+    }
+
+    private static NDArray torchOwned(NDArray javaBacked, DataType dataType) {
+        try (NDArray wrapped = javaBacked) {
             // duplicate() clones into memory PyTorch allocates. toType(FLOAT64, copy = true) would
             // not: for an unchanged type PyTorch's to() returns the same storage, the Java buffer.
             NDArray owned = wrapped.duplicate();

@@ -102,15 +102,7 @@ public final class ToyProblem {
         }
 
         private NDArray vector(double a, double b) {
-            try (NDArray wrapped = manager.create(new double[] {a, b})) {
-                NDArray owned = wrapped.duplicate();
-                if (dataType == DataType.FLOAT64) {
-                    return owned;
-                }
-                NDArray typed = owned.toType(dataType, false);
-                owned.close();
-                return typed;
-            }
+            return Scalar.vector(manager, new double[] {a, b}, dataType);
         }
 
         @Override
