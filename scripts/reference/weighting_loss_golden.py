@@ -4,7 +4,7 @@
 Writes plugins-weighting/src/test/resources/golden/loss-based.json, which the Java tests in
 plugins-weighting read (no Python at test time). Run from anywhere:
 
-    /usr/bin/python3 scripts/reference/weighting_loss_golden.py
+    /usr/bin/python3 scripts/reference/weighting_loss_golden.py [--check]
 
 Each method is written here from its paper and the way the authors' / LibMTL's code computes it
 (torch + autograd, float64), independently of the Java classes:
@@ -37,6 +37,7 @@ Inputs cover K = 2, 3 and 5 and degenerate losses: a zero loss, two identical lo
 losses of very different scales. The "config" of a case is the HOCON override the Java test
 passes to the plugin.
 """
+import argparse
 import json
 import math
 import os
@@ -336,10 +337,14 @@ def dumps(doc):
     return text
 
 
-def main():
-    torch.set_default_dtype(DT)
+def main(argv=None):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.path.join(root, "plugins-weighting", "src", "test", "resources", "golden", "loss-based.json")
+    default_out = os.path.join(root, "plugins-weighting", "src", "test", "resources", "golden", "loss-based.json")
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default=default_out, help="where to write the JSON")
+    p.add_argument("--check", action="store_true", help="recompute and compare with --out instead of writing")
+    args = p.parse_args(argv)
+    torch.set_default_dtype(DT)
     cases = build()
     doc = {
         "generator": "scripts/reference/weighting_loss_golden.py",
@@ -347,14 +352,21 @@ def main():
         "dtype": "float64",
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(dumps(doc))
+    text = dumps(doc)
+    if args.check:
+        with open(args.out) as f:
+            same = f.read() == text
+        print(f"{args.out}: {'identical' if same else 'DIFFERS'}", file=sys.stderr)
+        return 0 if same else 1
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
     counts = {}
     for c in cases:
         counts[c["method"]] = counts.get(c["method"], 0) + 1
-    print(f"wrote {path}: {len(cases)} cases {counts}", file=sys.stderr)
+    print(f"wrote {args.out}: {len(cases)} cases {counts}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
