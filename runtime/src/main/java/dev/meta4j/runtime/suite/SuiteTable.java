@@ -71,11 +71,18 @@ public final class SuiteTable {
         SuiteTable table = new SuiteTable(columns, rows, outcomes);
         for (Map.Entry<String, List<RunOutcome>> e : byLabel.entrySet()) {
             List<RunOutcome> runs = e.getValue();
-            boolean isBaseline = runs.get(0).run().baselineTask() != null;
+            String baselineTask = runs.get(0).run().baselineTask();
+            boolean isBaseline = baselineTask != null;
             List<RunOutcome> done = runs.stream().filter(RunOutcome::finished).toList();
             double[] mean = new double[columns.size()];
             double[] std = new double[columns.size()];
             for (int c = 0; c < columns.size(); c++) {
+                if (isBaseline && !columns.get(c).task().equals(baselineTask)) {
+                    // The other tasks' heads of a single-task run are never trained: chance level, not a result.
+                    mean[c] = Double.NaN;
+                    std[c] = Double.NaN;
+                    continue;
+                }
                 String key = columns.get(c).key();
                 double[] v = done.stream().mapToDouble(o -> o.testMetrics().getOrDefault(key, Double.NaN)).toArray();
                 mean[c] = mean(v);

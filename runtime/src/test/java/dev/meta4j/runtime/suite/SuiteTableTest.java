@@ -59,7 +59,8 @@ class SuiteTableTest {
         String md = t.markdown();
         assertTrue(md.contains("| a | 2/2 |") && md.contains("| b | 1/2 |"), md);
         assertTrue(md.contains("b, seed 1: failed: diverged"), md);
-        assertTrue(md.contains("stl-left") && md.contains("0 (baseline)"), md);
+        assertTrue(md.contains("| stl-left | 2/2 | 0.9000 ± 0.0000 | – | 0 (baseline) | – |"), md);
+        assertTrue(md.contains("| stl-right | 2/2 | – | 0.8000 ± 0.0000 | 0 (baseline) | – |"), md);
         assertTrue(t.runsCsv().contains("b,1,\"failed: diverged\""), t.runsCsv());
     }
 

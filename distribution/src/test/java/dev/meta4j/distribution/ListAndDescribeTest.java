@@ -1,0 +1,61 @@
+package dev.meta4j.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The shipped distribution lists every built-in plugin under its kind and describes its settings. */
+class ListAndDescribeTest {
+
+    private static final Map<String, List<String>> BUILT_INS = Map.of(
+            "algorithm", List.of("maml", "multitask"),
+            "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
+                    "nashmtl"),
+            "dataset", List.of("sine", "multi-fashion"),
+            "model", List.of("mlp", "lenet-hps"),
+            "optimizer", List.of("sgd", "adam"),
+            "scheduler", List.of("constant", "step", "cosine", "plateau"));
+
+    @Test
+    void listShowsEveryBuiltInUnderItsKindWithASummary() {
+        Cli list = Cli.run("list");
+        assertEquals(0, list.exitCode(), list.toString());
+        for (Map.Entry<String, List<String>> kind : BUILT_INS.entrySet()) {
+            String section = section(list.out(), kind.getKey());
+            for (String name : kind.getValue()) {
+                Matcher line = Pattern.compile("(?m)^\\s+" + Pattern.quote(name) + "\\s+(\\S.*)$").matcher(section);
+                assertTrue(line.find(), kind.getKey() + " '" + name + "' missing from:\n" + section);
+                assertTrue(line.group(1).length() > 10, "no summary for " + name + ": " + line.group());
+            }
+        }
+    }
+
+    @Test
+    void describeNashMtlPrintsItsDocumentedDefaults() {
+        Cli describe = Cli.run("describe", "nashmtl");
+        assertEquals(0, describe.exitCode(), describe.toString());
+        for (String key : List.of("update-weights-every=1", "optim-niter=20", "max-norm=1", "# At most this many convex sub-problems")) {
+            assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
+        }
+    }
+
+    @Test
+    void describeOfAnUnknownNameSuggestsTheClosest() {
+        Cli describe = Cli.run("describe", "nashmt");
+        assertEquals(2, describe.exitCode(), describe.toString());
+        assertTrue(describe.err().contains("nashmtl"), describe.err());
+    }
+
+    /** The lines of one kind's block of {@code meta4j list}. */
+    private static String section(String out, String kind) {
+        int start = out.indexOf(kind + " (");
+        assertTrue(start >= 0, "no '" + kind + "' section in:\n" + out);
+        int end = out.indexOf("\n\n", start);
+        return end < 0 ? out.substring(start) : out.substring(start, end);
+    }
+}
