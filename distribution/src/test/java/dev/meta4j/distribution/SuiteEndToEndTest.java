@@ -43,11 +43,21 @@ class SuiteEndToEndTest {
         assertTrue(Files.size(dir.resolve("results.png")) > 0);
         assertTrue(Files.exists(dir.resolve("famo/seed-1/summary.json")));
 
+        String runsCsv = Files.readString(dir.resolve("runs.csv"));
         long before = Files.getLastModifiedTime(dir.resolve("famo/seed-1/summary.json")).toMillis();
         Cli again = Cli.run("suite", "--config", conf.toString());
         assertEquals(1, again.exitCode());
         assertEquals(before, Files.getLastModifiedTime(dir.resolve("famo/seed-1/summary.json")).toMillis(),
                 "a finished run is not run again");
         assertEquals(md.substring(md.indexOf('|')), Files.readString(dir.resolve("results.md")).substring(md.indexOf('|')));
+        String famoSeed1 = "famo,1,\"finished\",";
+        assertTrue(Double.parseDouble(line(runsCsv, famoSeed1).split(",")[3]) > 0, runsCsv);
+        String againSeconds = line(Files.readString(dir.resolve("runs.csv")), famoSeed1).split(",")[3];
+        assertTrue(Double.parseDouble(againSeconds) > 0, "a skipped run keeps its recorded time: " + againSeconds);
+    }
+
+    private static String line(String csv, String prefix) {
+        return csv.lines().filter(l -> l.startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no line " + prefix + " in\n" + csv));
     }
 }

@@ -160,6 +160,7 @@ public final class SuiteRunner {
         for (Map.Entry<String, JsonElement> e : test.entrySet()) {
             m.put(e.getKey(), e.getValue().getAsDouble());
         }
-        return new RunOutcome(run, "finished", m, 0);
+        double seconds = s.has("wall_seconds") ? s.get("wall_seconds").getAsDouble() : Double.NaN;
+        return new RunOutcome(run, "finished", m, seconds);
     }
 }
