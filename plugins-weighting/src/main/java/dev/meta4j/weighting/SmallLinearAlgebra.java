@@ -100,14 +100,8 @@ final class SmallLinearAlgebra {
         if (m < n) {
             return transpose(pseudoInverse(transpose(a), rcond));
         }
-        double[][] u = new double[m][];
-        for (int i = 0; i < m; i++) {
-            u[i] = a[i].clone();
-        }
-        double[][] v = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            v[i][i] = 1;
-        }
+        double[][] u = copy(a);
+        double[][] v = identity(n);
         for (int sweep = 0; sweep < 100; sweep++) {
             boolean rotated = false;
             for (int p = 0; p < n - 1; p++) {
@@ -131,18 +125,8 @@ final class SmallLinearAlgebra {
                     }
                     double c = 1 / Math.sqrt(1 + t * t);
                     double s = c * t;
-                    for (int i = 0; i < m; i++) {
-                        double up = u[i][p];
-                        double uq = u[i][q];
-                        u[i][p] = c * up - s * uq;
-                        u[i][q] = s * up + c * uq;
-                    }
-                    for (int i = 0; i < n; i++) {
-                        double vp = v[i][p];
-                        double vq = v[i][q];
-                        v[i][p] = c * vp - s * vq;
-                        v[i][q] = s * vp + c * vq;
-                    }
+                    rotateColumns(u, p, q, c, s);
+                    rotateColumns(v, p, q, c, s);
                 }
             }
             if (!rotated) {
@@ -189,14 +173,8 @@ final class SmallLinearAlgebra {
      */
     static double[][] nearestPositiveSemidefinite(double[][] a) {
         int n = a.length;
-        double[][] d = new double[n][];
-        for (int i = 0; i < n; i++) {
-            d[i] = a[i].clone();
-        }
-        double[][] v = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            v[i][i] = 1;
-        }
+        double[][] d = copy(a);
+        double[][] v = identity(n);
         for (int sweep = 0; sweep < 100; sweep++) {
             double off = 0;
             double scale = 0;
@@ -223,24 +201,14 @@ final class SmallLinearAlgebra {
                     }
                     double c = 1 / Math.sqrt(t * t + 1);
                     double s = t * c;
-                    for (int k = 0; k < n; k++) { // columns p, q of D
-                        double dkp = d[k][p];
-                        double dkq = d[k][q];
-                        d[k][p] = c * dkp - s * dkq;
-                        d[k][q] = s * dkp + c * dkq;
-                    }
+                    rotateColumns(d, p, q, c, s);
                     for (int k = 0; k < n; k++) { // rows p, q of D
                         double dpk = d[p][k];
                         double dqk = d[q][k];
                         d[p][k] = c * dpk - s * dqk;
                         d[q][k] = s * dpk + c * dqk;
                     }
-                    for (int k = 0; k < n; k++) {
-                        double vkp = v[k][p];
-                        double vkq = v[k][q];
-                        v[k][p] = c * vkp - s * vkq;
-                        v[k][q] = s * vkp + c * vkq;
-                    }
+                    rotateColumns(v, p, q, c, s);
                 }
             }
         }
@@ -309,5 +277,31 @@ final class SmallLinearAlgebra {
 
     static double norm(double[] a) {
         return Math.sqrt(dot(a, a));
+    }
+
+    /** Applies the Givens rotation {@code (c, s)} to columns {@code p} and {@code q} of {@code a}, in place. */
+    private static void rotateColumns(double[][] a, int p, int q, double c, double s) {
+        for (double[] row : a) {
+            double ap = row[p];
+            double aq = row[q];
+            row[p] = c * ap - s * aq;
+            row[q] = s * ap + c * aq;
+        }
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] c = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
+    }
+
+    private static double[][] identity(int n) {
+        double[][] e = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            e[i][i] = 1;
+        }
+        return e;
     }
 }
