@@ -28,11 +28,13 @@ import picocli.CommandLine.Parameters;
  * {@code meta4j bench}: training steps per second of a config, measured like the reference
  * scripts (warm-up steps, then the median rate over equal timed windows), optionally for several
  * values of one key in one process, each variant on the same batches, with ratios to the first.
+ * The variants take turns within every window.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure training steps per second of a config (no evaluation, no outputs).",
-            "With --vary KEY=A,B,C each value is measured in turn in this process, on the same batches,"
-                    + " and reported as a ratio of time per step to the first value."})
+            "With --vary KEY=A,B,C (or --variant) every variant is measured in this process, on the same"
+                    + " batches, taking turns within each timed window, and reported as a ratio of time per"
+                    + " step to the first."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The config (default: the built-in experiment).")
@@ -88,60 +90,81 @@ final class BenchCommand implements Callable<Integer> {
         if (variants.isEmpty()) {
             variants.add(new Variant("config", List.of()));
         }
-        PrintWriter out = spec.commandLine().getOut();
-        double first = Double.NaN;
-        Gson gson = new Gson();
+        List<ExperimentConfig> configs = new ArrayList<>();
         for (Variant variant : variants) {
             List<String> all = new ArrayList<>(overrides);
             all.addAll(variant.overrides());
-            ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(all), Set.of("suite"));
-            double[] rates = measure(cfg, registry);
-            double[] sorted = rates.clone();
-            Arrays.sort(sorted);
-            double median = sorted[sorted.length / 2];
-            if (Double.isNaN(first)) {
-                first = median;
-            }
-            String label = variant.label();
+            configs.add(loader.load(file, ConfigLoader.overrides(all), Set.of("suite")));
+        }
+        double[][] rates = measure(configs, registry);
+        PrintWriter out = spec.commandLine().getOut();
+        Gson gson = new Gson();
+        double first = median(rates[0]);
+        for (int v = 0; v < variants.size(); v++) {
+            double median = median(rates[v]);
+            String label = variants.get(v).label();
             out.printf(Locale.ROOT, "%-34s %9.2f steps/s  %8.3f ms/step  time vs first %.2fx  windows %s%n",
-                    label, median, 1000 / median, first / median, Arrays.toString(round(rates)));
+                    label, median, 1000 / median, first / median, Arrays.toString(round(rates[v])));
             JsonObject json = new JsonObject();
             json.addProperty("variant", label);
             json.addProperty("steps_per_s", median);
             json.addProperty("ms_per_step", 1000 / median);
             json.addProperty("time_vs_first", first / median);
-            json.add("windows", gson.toJsonTree(rates));
+            json.add("windows", gson.toJsonTree(rates[v]));
             out.println("JSON " + gson.toJson(json));
-            out.flush();
         }
+        out.flush();
         return 0;
     }
 
     private record Variant(String label, List<String> overrides) {}
 
-    private double[] measure(ExperimentConfig cfg, PluginRegistry registry) {
-        try (Experiment e = Experiment.create(cfg, registry)) {
-            Algorithm a = e.algorithm();
+    /**
+     * Steps per second of each variant in each window. All variants are set up and warmed up
+     * first; then every window times each variant in turn, so that the drift of a shared machine
+     * (measured: ±10 % from one second to the next) falls on all of them alike instead of on
+     * whichever variant happened to run during a slow minute.
+     */
+    private double[][] measure(List<ExperimentConfig> configs, PluginRegistry registry) {
+        List<Experiment> experiments = new ArrayList<>();
+        try {
+            for (ExperimentConfig cfg : configs) {
+                experiments.add(Experiment.create(cfg, registry));
+            }
             long total = warmup + (long) steps;
             int windows = Math.max(1, Math.min(repeats, steps));
-            double[] rates = new double[windows];
-            long s = 0;
-            for (; s < warmup; s++) {
-                step(e, a, s, total);
+            long[] next = new long[experiments.size()];
+            for (int v = 0; v < experiments.size(); v++) {
+                for (; next[v] < warmup; next[v]++) {
+                    step(experiments.get(v), next[v], total);
+                }
             }
+            double[][] rates = new double[experiments.size()][windows];
             for (int w = 0; w < windows; w++) {
                 long n = (long) steps * (w + 1) / windows - (long) steps * w / windows;
-                long t0 = System.nanoTime();
-                for (long i = 0; i < n; i++, s++) {
-                    step(e, a, s, total);
+                for (int v = 0; v < experiments.size(); v++) {
+                    Experiment e = experiments.get(v);
+                    long t0 = System.nanoTime();
+                    for (long i = 0; i < n; i++, next[v]++) {
+                        step(e, next[v], total);
+                    }
+                    rates[v][w] = n / ((System.nanoTime() - t0) / 1e9);
                 }
-                rates[w] = n / ((System.nanoTime() - t0) / 1e9);
             }
             return rates;
+        } finally {
+            experiments.forEach(Experiment::close);
         }
     }
 
-    private static void step(Experiment e, Algorithm a, long s, long total) {
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static void step(Experiment e, long s, long total) {
+        Algorithm a = e.algorithm();
         double lr = e.optimizer().baseLearningRate() * e.scheduler().factor(
                 new TrainingClock(s, total, a.stepsPerEpoch().orElse(0)));
         try (NDManager m = e.manager().newSubManager()) {
