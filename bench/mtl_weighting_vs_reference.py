@@ -3,8 +3,9 @@
 PyTorch reference (bench/reference/mtl_weighting.py) side by side.
 
 meta4j measures every method in one process on the same Multi-Fashion batches (LeNet, two heads,
-batch 256, 1x36x36), the reference on random batches of the same shape; both take the median rate
-of 3 timed windows after a warm-up. `famo` includes the one no-grad forward pass its update needs,
+batch 256, 1x36x36), the methods taking turns within each of 6 timed windows of 40 steps; the
+reference measures each method on random batches of the same shape, median of its 3 windows. Both
+warm up first. `famo` includes the one no-grad forward pass its update needs,
 `famo-core` leaves it out (the reference's --famo-update none).
 """
 import argparse
@@ -18,8 +19,10 @@ REFERENCE_METHODS = ["ls", "famo", "mgda", "pcgrad"]
 def meta4j(methods, steps, warmup, threads):
     variants = [f"--variant={m}:weighting.type={m}" for m in methods]
     variants.append("--variant=famo-core:weighting.type=famo,weighting.update=none")
-    cmd = [META4J, "bench", "--config", "famo-multifashion.conf", "--steps", str(steps), "--warmup", str(warmup),
-           "--repeats", "3", f"experiment.threads={threads}", *variants]
+    # The variants take turns within each window; 6 windows, so that the slow first window after
+    # start-up (JIT, allocator) does not move the median.
+    cmd = [META4J, "bench", "--config", "famo-multifashion.conf", "--steps", str(2 * steps), "--warmup", str(warmup),
+           "--repeats", "6", f"experiment.threads={threads}", *variants]
     return {j["variant"]: j["steps_per_s"] for j in json_lines(cmd)}
 
 

@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
         if (vary != null) {
             int eq = vary.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("--vary takes KEY=V1,V2,..., got " + vary);
+                throw new CommandLine.ParameterException(spec.commandLine(), "--vary takes KEY=V1,V2,..., got " + vary);
             }
             String key = vary.substring(0, eq);
             for (String v : vary.substring(eq + 1).split(",")) {
@@ -83,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         for (String nv : namedVariants) {
             int colon = nv.indexOf(':');
             if (colon <= 0) {
-                throw new IllegalArgumentException("--variant takes LABEL:K=V[,K=V], got " + nv);
+                throw new CommandLine.ParameterException(spec.commandLine(), "--variant takes LABEL:K=V[,K=V], got " + nv);
             }
             variants.add(new Variant(nv.substring(0, colon), Arrays.asList(nv.substring(colon + 1).split(","))));
         }
