@@ -135,6 +135,7 @@ final class BenchCommand implements Callable<Integer> {
             int windows = Math.max(1, Math.min(repeats, steps));
             long[] next = new long[experiments.size()];
             for (int v = 0; v < experiments.size(); v++) {
+                experiments.get(v).applyThreads();
                 for (; next[v] < warmup; next[v]++) {
                     step(experiments.get(v), next[v], total);
                 }
@@ -144,6 +145,7 @@ final class BenchCommand implements Callable<Integer> {
                 long n = (long) steps * (w + 1) / windows - (long) steps * w / windows;
                 for (int v = 0; v < experiments.size(); v++) {
                     Experiment e = experiments.get(v);
+                    e.applyThreads(); // variants may differ in experiment.threads
                     long t0 = System.nanoTime();
                     for (long i = 0; i < n; i++, next[v]++) {
                         step(e, next[v], total);

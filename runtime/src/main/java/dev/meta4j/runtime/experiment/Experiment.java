@@ -44,8 +44,7 @@ public final class Experiment implements AutoCloseable {
         this.config = config;
         Config ex = config.experiment();
         TorchEngine.get();
-        int threads = ex.getInt("threads");
-        TorchEngine.setThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        applyThreads();
         try {
             this.device = TorchEngine.device(ex.getString("device"));
         } catch (IllegalArgumentException e) {
@@ -130,6 +129,16 @@ public final class Experiment implements AutoCloseable {
                     + " [" + PluginRegistry.describe(factory) + "]");
         }
         return type.cast(made);
+    }
+
+    /**
+     * Sets the engine's intra-op threads to this experiment's {@code experiment.threads} (0: all
+     * cores). The setting is process-wide, so code that steps several experiments in turn calls
+     * this before each one's turn.
+     */
+    public void applyThreads() {
+        int threads = config.experiment().getInt("threads");
+        TorchEngine.setThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
     }
 
     /** @return the config */
