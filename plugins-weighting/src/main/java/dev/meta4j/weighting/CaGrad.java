@@ -48,8 +48,8 @@ public final class CaGrad implements WeightingMethod {
         int k = s.taskCount();
         double[] w = weights(TaskGradients.gram(g), c, rescale);
         NDArray shared = TaskGradients.combine(w, g, s.manager());
-        NDArray heads = TaskGradients.vector(TaskGradients.ones(k), s.manager(), s.losses().getDataType());
-        NDArray logged = TaskGradients.vector(w, s.manager(), s.losses().getDataType());
+        NDArray heads = LossVectors.constant(s.manager(), TaskGradients.ones(k), s.losses().getDataType());
+        NDArray logged = LossVectors.constant(s.manager(), w, s.losses().getDataType());
         return new Combination.SharedGradient(shared, heads, logged);
     }
 

@@ -52,8 +52,8 @@ public final class Imtl implements WeightingMethod {
         double[] alpha = weights(TaskGradients.gram(g), rcond);
         NDArray shared = TaskGradients.combine(alpha, g, s.manager());
         DataType type = s.losses().getDataType();
-        NDArray logged = TaskGradients.vector(alpha, s.manager(), type);
-        NDArray heads = headsAlpha ? logged : TaskGradients.vector(TaskGradients.ones(k), s.manager(), type);
+        NDArray logged = LossVectors.constant(s.manager(), alpha, type);
+        NDArray heads = headsAlpha ? logged : LossVectors.constant(s.manager(), TaskGradients.ones(k), type);
         return new Combination.SharedGradient(shared, heads, logged);
     }
 

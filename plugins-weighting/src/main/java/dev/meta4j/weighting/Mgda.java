@@ -63,13 +63,13 @@ public final class Mgda implements WeightingMethod {
         }
         int k = s.taskCount();
         double[][] gram = TaskGradients.gram(g);
-        double[] losses = normalization.startsWith("loss") ? TaskGradients.values(s.losses()) : null;
+        double[] losses = normalization.startsWith("loss") ? LossVectors.values(s.losses()) : null;
         double[] w = weights(gram, losses, normalization, sumToTasks, maxIterations, tolerance);
         if (upperBound) {
             return TaskGradients.objective(s.losses(), w, s.manager(), 0);
         }
         NDArray shared = TaskGradients.combine(w, g, s.manager());
-        NDArray heads = TaskGradients.vector(w, s.manager(), s.losses().getDataType());
+        NDArray heads = LossVectors.constant(s.manager(), w, s.losses().getDataType());
         return new Combination.SharedGradient(shared, heads, heads);
     }
 

@@ -73,7 +73,7 @@ public final class NashMtl implements WeightingMethod {
         alpha = NashBargainingSolver.solve(gram, alpha, maxIterations).alpha();
         double[] shared = clipped(gram, alpha, maxNorm);
         NDArray update = TaskGradients.combine(shared, g, s.manager());
-        NDArray weights = TaskGradients.vector(alpha, s.manager(), s.losses().getDataType());
+        NDArray weights = LossVectors.constant(s.manager(), alpha, s.losses().getDataType());
         return new Combination.SharedGradient(update, weights, weights);
     }
 

@@ -8,8 +8,9 @@ import dev.meta4j.api.weighting.Combination;
 
 /**
  * The few tensor operations the gradient-based methods need: the Gram matrix {@code G G^T} of
- * the task gradients (one matmul, read back as doubles), the combination {@code sum_i w_i g_i}
- * (one matmul) and small {@code [K]} weight vectors. Everything else runs on Java doubles.
+ * the task gradients (one matmul, read back as doubles) and the combination {@code sum_i w_i g_i}
+ * (one matmul). Loss values and {@code [K]} weight vectors go through {@link LossVectors}, as for
+ * the loss-based methods. Everything else runs on Java doubles.
  */
 final class TaskGradients {
 
@@ -63,38 +64,6 @@ final class TaskGradients {
     }
 
     /**
-     * The losses as doubles (for MGDA's loss normalisations).
-     *
-     * @param losses the recorded losses {@code [K]}
-     * @return their values
-     */
-    static double[] values(NDArray losses) {
-        try (NDArray d = losses.stopGradient()) {
-            return doubles(d);
-        }
-    }
-
-    /**
-     * A {@code [K]} vector in the step's manager.
-     *
-     * @param values the values
-     * @param manager where to create it
-     * @param type its data type
-     * @return the vector
-     */
-    static NDArray vector(double[] values, NDManager manager, DataType type) {
-        if (type == DataType.FLOAT32) {
-            float[] f = new float[values.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) values[i];
-            }
-            return manager.create(f);
-        }
-        NDArray d = manager.create(values);
-        return type == DataType.FLOAT64 ? d : d.toType(type, false);
-    }
-
-    /**
      * {@code sum_i w_i g_i}: one {@code [1, K] x [K, P]} product.
      *
      * @param w the weights
@@ -103,7 +72,7 @@ final class TaskGradients {
      * @return the combination {@code [P]}
      */
     static NDArray combine(double[] w, NDArray g, NDManager manager) {
-        NDArray row = vector(w, manager, g.getDataType()).reshape(new Shape(1, w.length));
+        NDArray row = LossVectors.constant(manager, w, g.getDataType()).reshape(new Shape(1, w.length));
         return row.matMul(g).reshape(g.getShape().get(1));
     }
 
@@ -117,7 +86,7 @@ final class TaskGradients {
      * @return the combination
      */
     static Combination objective(NDArray losses, double[] w, NDManager manager, double maxSharedGradientNorm) {
-        NDArray weights = vector(w, manager, losses.getDataType());
+        NDArray weights = LossVectors.constant(manager, w, losses.getDataType());
         return new Combination.Objective(losses.mul(weights).sum(), weights, maxSharedGradientNorm);
     }
 
