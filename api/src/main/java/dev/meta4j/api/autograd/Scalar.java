@@ -48,15 +48,9 @@ public final class Scalar {
 
     private static NDArray torchOwned(NDArray javaBacked, DataType dataType) {
         try (NDArray wrapped = javaBacked) {
-            // duplicate() clones into memory PyTorch allocates. toType(FLOAT64, copy = true) would
-            // not: for an unchanged type PyTorch's to() returns the same storage, the Java buffer.
-            NDArray owned = wrapped.duplicate();
-            if (dataType == DataType.FLOAT64) {
-                return owned;
-            }
-            NDArray typed = owned.toType(dataType, false);
-            owned.close();
-            return typed;
+            // Converting to another type allocates in PyTorch. For the same type, to() would return
+            // the Java buffer's own storage (even with copy = true), so duplicate() clones it.
+            return wrapped.getDataType() == dataType ? wrapped.duplicate() : wrapped.toType(dataType, false);
         }
     }
 }
