@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.model.Convolution;
 
 /** What a plugin receives when it is created: its settings and the experiment's resources. */
 public interface PluginContext {
@@ -54,4 +55,12 @@ public interface PluginContext {
      * @return the engine's autograd
      */
     Autograd autograd();
+
+    /**
+     * Convolution through a kernel that computes it correctly on this machine; backbones use it
+     * instead of the engine's operator (see {@link Convolution} for why).
+     *
+     * @return the engine's convolution
+     */
+    Convolution convolution();
 }

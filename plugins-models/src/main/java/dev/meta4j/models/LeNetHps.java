@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import com.google.auto.service.AutoService;
@@ -17,6 +16,7 @@ import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.TaskSpec;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
+import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.ForwardMode;
 import dev.meta4j.api.model.MultiHeadBackbone;
 import dev.meta4j.api.model.Params;
@@ -55,11 +55,13 @@ public final class LeNetHps implements MultiHeadBackbone {
     private final int conv2;
     private final int kernel;
     private final int hidden;
+    private final Convolution convolution;
 
     /** The task names of the spec given to {@link #init}, in order; taskOf needs them. */
     private volatile List<String> tasks;
 
-    LeNetHps(Config c) {
+    LeNetHps(Config c, Convolution convolution) {
+        this.convolution = convolution;
         this.conv1 = c.getInt("conv1-channels");
         this.conv2 = c.getInt("conv2-channels");
         this.kernel = c.getInt("kernel");
@@ -131,10 +133,9 @@ public final class LeNetHps implements MultiHeadBackbone {
     public NDArray encode(Params params, NDArray input, ForwardMode mode) {
         // Each op's first operand is the input or a result computed from it, so every
         // intermediate joins the input's (per-step) manager, never the parameters'.
-        NDArray h = Conv2d.conv2d(input, params.get("encoder.conv1.weight"), params.get("encoder.conv1.bias"))
-                .singletonOrThrow();
+        NDArray h = convolution.conv2d(input, params.get("encoder.conv1.weight"), params.get("encoder.conv1.bias"), 1, 0);
         h = Activation.relu(Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false));
-        h = Conv2d.conv2d(h, params.get("encoder.conv2.weight"), params.get("encoder.conv2.bias")).singletonOrThrow();
+        h = convolution.conv2d(h, params.get("encoder.conv2.weight"), params.get("encoder.conv2.bias"), 1, 0);
         h = Activation.relu(Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false));
         h = h.reshape(h.getShape().get(0), -1);
         h = Linear.linear(h, params.get("encoder.fc.weight"), params.get("encoder.fc.bias")).singletonOrThrow();
@@ -199,7 +200,7 @@ public final class LeNetHps implements MultiHeadBackbone {
 
         @Override
         public Backbone create(PluginContext ctx) {
-            return new LeNetHps(ctx.config());
+            return new LeNetHps(ctx.config(), ctx.convolution());
         }
     }
 }

@@ -3,18 +3,9 @@ package dev.meta4j.runtime.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.engine.PtNDManager;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
  * {@link Autograd} on DJL's PyTorch engine through {@code torch.autograd.grad} in TorchScript.
@@ -22,20 +13,14 @@ import java.util.Map;
  * <p>Why not {@code backward(create_graph=true)}: the gradient it stores on a leaf holds a graph
  * that points back to the leaf, a cycle that Python breaks with {@code p.grad = None} and DJL
  * cannot; memory then grows every meta-step. {@code autograd.grad} returns the gradients instead
- * of storing them, so they die with the step's manager.
- *
- * <p>Two traps, both measured: the module must run with DJL's {@code isTrain = true}, because the
- * other entry points run under a no-grad guard and silently drop second-order terms; and every
- * input {@code IValue} must be closed, or it keeps its tensor's whole graph alive. DJL's
- * {@code NDList} entry point does both; it takes list arguments by naming arrays {@code xs[]} and
- * picks the method from a marker array named {@code module_method:NAME}.
+ * of storing them, so they die with the step's manager. How the module is called, and its traps:
+ * {@link TorchScriptModule}.
  */
 public final class TorchAutograd implements Autograd {
 
     private static final String CLASS_NAME = "Grad";
 
-    private final PtSymbolBlock module;
-    private final Map<GraphMode, NDArray> methodMarkers = new EnumMap<>(GraphMode.class);
+    private final TorchScriptModule module;
 
     /**
      * Compiles the gradient module.
@@ -43,25 +28,11 @@ public final class TorchAutograd implements Autograd {
      * @param manager a long-lived manager that owns the module
      */
     public TorchAutograd(NDManager manager) {
-        TorchEngine.get();
-        try {
-            Path file = Files.createTempFile("meta4j-grad", ".pt");
-            try {
-                TorchScriptArchive.write(file, CLASS_NAME, source());
-                module =
-                        JniUtils.loadModule(
-                                (PtNDManager) manager, file, true, new String[0], new String[0], false);
-            } finally {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write the TorchScript gradient module", e);
-        }
+        String[] methods = new String[GraphMode.values().length];
         for (GraphMode mode : GraphMode.values()) {
-            NDArray marker = manager.create(0f);
-            marker.setName("module_method:" + methodName(mode));
-            methodMarkers.put(mode, marker);
+            methods[mode.ordinal()] = methodName(mode);
         }
+        module = new TorchScriptModule(manager, CLASS_NAME, source(), methods);
     }
 
     @Override
@@ -86,15 +57,14 @@ public final class TorchAutograd implements Autograd {
             throw new IllegalArgumentException(
                     "grad needs a scalar output, got shape " + output.getShape());
         }
-        NDList call = new NDList(inputs.size() + 2);
+        NDList call = new NDList(inputs.size() + 1);
         output.setName(null);
         call.add(output);
         for (NDArray x : inputs) {
             x.setName("xs[]");
             call.add(x);
         }
-        call.add(methodMarkers.get(mode));
-        return IValueUtils.forward(module, call, true);
+        return module.call(methodName(mode), call);
     }
 
     private static String methodName(GraphMode mode) {

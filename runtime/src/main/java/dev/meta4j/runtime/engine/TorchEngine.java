@@ -47,8 +47,9 @@ public final class TorchEngine {
             System.setProperty(
                     "DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".djl.ai").toString());
         }
+        Engine loaded;
         try {
-            return Engine.getEngine("PyTorch");
+            loaded = Engine.getEngine("PyTorch");
         } catch (RuntimeException | UnsatisfiedLinkError ex) {
             throw new EngineException(
                     "could not load the PyTorch engine from the classpath: "
@@ -58,6 +59,7 @@ public final class TorchEngine {
                             + " PYTORCH_LIBRARY_PATH to a CUDA build of libtorch 2.7.1 (see README).",
                     ex);
         }
+        return loaded;
     }
 
     /**

@@ -18,6 +18,7 @@ import dev.meta4j.runtime.config.ConfigError.Problem;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchAutograd;
+import dev.meta4j.runtime.engine.TorchConvolution;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.plugin.PluginError;
 import dev.meta4j.runtime.plugin.PluginKind;
@@ -55,10 +56,11 @@ public final class Experiment implements AutoCloseable {
         boolean ok = false;
         try {
             TorchAutograd autograd = new TorchAutograd(manager);
+            TorchConvolution convolution = new TorchConvolution(manager);
             Rng master = new Rng(ex.getLong("seed"));
             for (PluginKind kind : PluginKind.values()) {
                 config.plugin(kind).ifPresent(choice -> contexts.put(kind, new ExperimentContext(
-                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd)));
+                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution)));
             }
             Dataset dataset = create(registry, PluginKind.DATASET, Dataset.class);
             Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);

@@ -13,6 +13,7 @@ import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.weighting.Combination;
@@ -339,7 +340,12 @@ public final class ToyStudy {
 
     private record Context(
             Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd)
-            implements PluginContext {}
+            implements PluginContext {
+        @Override
+        public Convolution convolution() {
+            throw new UnsupportedOperationException("the toy study's weighting methods and optimizers do not convolve");
+        }
+    }
 
     private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd) {
         DataType type = DataType.FLOAT32;

@@ -9,7 +9,9 @@ import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.model.Convolution;
 import dev.meta4j.runtime.engine.TorchAutograd;
+import dev.meta4j.runtime.engine.TorchConvolution;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
@@ -23,6 +25,7 @@ public final class PluginTestKit implements AutoCloseable {
 
     private final NDManager manager;
     private final Autograd autograd;
+    private final Convolution convolution;
     private final DataType dataType;
     private final Config reference;
     private final PluginRegistry registry;
@@ -33,6 +36,7 @@ public final class PluginTestKit implements AutoCloseable {
         TorchEngine.setThreads(1);
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         this.autograd = new TorchAutograd(manager);
+        this.convolution = new TorchConvolution(manager);
         this.dataType = dataType;
         this.registry = PluginRegistry.discover(List.of());
         this.reference = ConfigFactory.defaultReference(registry.classLoader());
@@ -78,7 +82,7 @@ public final class PluginTestKit implements AutoCloseable {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         Config config = ConfigFactory.parseString(overrides).withFallback(defaults).resolve();
         Rng rng = master.split(kind.section());
-        return new Context(config, rng, Device.cpu(), dataType, manager, autograd);
+        return new Context(config, rng, Device.cpu(), dataType, manager, autograd, convolution);
     }
 
     /**
@@ -102,6 +106,7 @@ public final class PluginTestKit implements AutoCloseable {
     }
 
     private record Context(
-            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd)
+            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
+            Convolution convolution)
             implements PluginContext {}
 }

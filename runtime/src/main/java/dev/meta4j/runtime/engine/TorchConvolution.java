@@ -1,0 +1,83 @@
+package dev.meta4j.runtime.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.meta4j.api.model.Convolution;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@link Convolution} on libtorch, routed to oneDNN's channels-last kernels on CPU.
+ *
+ * <p>On CPU the input and the weight are made channels-last ({@code NHWC}) before {@code
+ * torch.conv2d}, so oneDNN runs its {@code acdb} kernels instead of the blocked {@code aBcd16b}
+ * ones that {@code torch.conv2d} picks for channels-first float32 arrays. The blocked backward-data
+ * kernel of libtorch 2.5/2.7 gives wrong input gradients whenever the output channels are not a
+ * multiple of 16 (AVX-512; 8 on AVX2, where the forward pass is wrong too), and reads weight
+ * padding it never wrote (NaN when the recycled heap bytes there are a NaN pattern). The
+ * channels-last kernels agree with float64 to rounding, also under libtorch's junk fill, at the same
+ * speed, except for the input gradient of a first layer (fewer than 4 input channels), which they
+ * still read from uninitialised padding: such a convolution, when its input needs a gradient
+ * (never for data), runs libtorch's native {@code _slow_conv2d_forward} (im2col and a GEMM) instead.
+ * {@code TorchConvolutionTest} sweeps the shapes; DESIGN.md has the measurements. On CUDA it is
+ * plain {@code torch.conv2d} (cuDNN).
+ */
+public final class TorchConvolution implements Convolution {
+
+    private static final String CLASS_NAME = "Conv";
+
+    private final TorchScriptModule module;
+    private final NDManager manager;
+    private final Map<Long, NDArray> geometries = new ConcurrentHashMap<>();
+
+    /**
+     * Compiles the convolution module.
+     *
+     * @param manager a long-lived manager that owns the module
+     */
+    public TorchConvolution(NDManager manager) {
+        this.manager = manager;
+        this.module = new TorchScriptModule(manager, CLASS_NAME, source(), "conv2d", "conv2d_nobias");
+    }
+
+    @Override
+    public NDArray conv2d(NDArray input, NDArray weight, NDArray bias, int stride, int padding) {
+        if (stride < 1 || padding < 0) {
+            throw new IllegalArgumentException(
+                    "stride must be at least 1 and padding at least 0, got " + stride + " and " + padding);
+        }
+        NDList call = bias == null ? new NDList(input, weight) : new NDList(input, weight, bias);
+        for (NDArray a : call) {
+            a.setName(null); // TorchAutograd names its inputs "xs[]" (a list element)
+        }
+        call.add(geometry(stride, padding));
+        return module.call(bias == null ? "conv2d_nobias" : "conv2d", call).singletonOrThrow();
+    }
+
+    // Stride and padding travel as a small int64 tensor, made once per geometry in torch-owned
+    // memory (an array over a Java buffer aliases memory that the GC may free).
+    private NDArray geometry(int stride, int padding) {
+        long key = ((long) stride << 32) | padding;
+        return geometries.computeIfAbsent(key, k -> {
+            try (NDArray wrapped = manager.create(new long[] {stride, padding})) {
+                return wrapped.duplicate();
+            }
+        });
+    }
+
+    private static String source() {
+        String head = "(self: __torch__." + CLASS_NAME + ", x: Tensor, w: Tensor";
+        String body = "    s = int(g[0])\n    p = int(g[1])\n"
+                + "    if x.is_cuda:\n"
+                + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p])\n"
+                + "    if x.requires_grad and torch.size(x, 1) < 4:\n"
+                + "      return torch._slow_conv2d_forward(x, w, [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
+                + "    return torch.conv2d(torch.contiguous(x, memory_format=2), torch.contiguous(w, memory_format=2),"
+                + " BIAS, [s, s], [p, p])\n";
+        return "class " + CLASS_NAME + "(Module):\n"
+                + "  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
+                + "  def conv2d" + head + ", b: Tensor, g: Tensor) -> Tensor:\n" + body.replace("BIAS", "b")
+                + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + body.replace("BIAS", "None");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.meta4j.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.autograd.GraphMode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * meta4j's convolution against float64 (libtorch's native kernel, which is independent of oneDNN),
+ * forward and every gradient, on shapes whose channel counts are and are not multiples of
+ * oneDNN's vector block, at 1 and 2 threads, with libtorch's junk fill on so that any read of
+ * memory a kernel never wrote turns into NaN. Also shows the trap it avoids (DESIGN.md): DJL's
+ * channels-first float32 convolution.
+ */
+class TorchConvolutionTest {
+
+    /** n, in channels, side, out channels, kernel, stride, padding. */
+    private static final int[][] SHAPES = {
+        {8, 10, 14, 20, 5, 1, 0}, // LeNet-HPS conv2
+        {8, 1, 36, 10, 9, 1, 0}, // LeNet-HPS conv1
+        {8, 3, 36, 10, 9, 1, 0},
+        {8, 1, 28, 16, 3, 1, 1},
+        {8, 4, 12, 10, 3, 1, 1},
+        {8, 3, 16, 13, 3, 2, 1},
+        {8, 20, 12, 20, 3, 1, 1},
+        {8, 64, 8, 13, 3, 1, 1},
+        {4, 5, 9, 7, 3, 2, 0},
+        {8, 16, 8, 32, 1, 1, 0},
+        {8, 32, 10, 64, 3, 1, 1},
+    };
+
+    @AfterEach
+    void junkFillOff() {
+        CpuAllocator.setJunkFill(false);
+    }
+
+    private interface Conv {
+        NDArray apply(NDArray x, NDArray w, NDArray b, int stride, int padding);
+    }
+
+    /** The largest error, relative to the float64 value's largest magnitude, of y, dL/dx, dL/dw, dL/db. */
+    private static double worstError(Conv conv, int[] s, TorchAutograd autograd, NDManager m) {
+        Rng rng = new Rng(17L * s[1] + s[3]);
+        double[] x = new double[s[0] * s[1] * s[2] * s[2]];
+        double[] w = new double[s[3] * s[1] * s[4] * s[4]];
+        double[] b = new double[s[3]];
+        for (double[] a : new double[][] {x, w, b}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.uniform(-1, 1); // float32-representable, so both types see the same numbers
+            }
+        }
+        List<NDArray> results = new ArrayList<>();
+        for (DataType type : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
+            NDArray xs = m.create(x, new Shape(s[0], s[1], s[2], s[2])).toType(type, false).duplicate();
+            NDArray ws = m.create(w, new Shape(s[3], s[1], s[4], s[4])).toType(type, false).duplicate();
+            NDArray bs = m.create(b, new Shape(s[3])).toType(type, false).duplicate();
+            NDList leaves = new NDList(xs, ws, bs);
+            for (NDArray a : leaves) {
+                a.setRequiresGradient(true);
+            }
+            try (var rec = autograd.record()) {
+                NDArray y = type == DataType.FLOAT64
+                        ? Conv2d.conv2d(xs, ws, bs, new Shape(s[5], s[5]), new Shape(s[6], s[6])).singletonOrThrow()
+                        : conv.apply(xs, ws, bs, s[5], s[6]);
+                NDList g = autograd.grad(y.mul(y).sum(), leaves, GraphMode.RELEASE);
+                results.add(y.toType(DataType.FLOAT64, false));
+                for (NDArray gi : g) {
+                    results.add(gi.toType(DataType.FLOAT64, false));
+                }
+            }
+            for (NDArray a : leaves) {
+                a.setName(null);
+            }
+        }
+        double worst = 0;
+        for (int i = 0; i < 4; i++) {
+            NDArray ref = results.get(i);
+            NDArray got = results.get(i + 4);
+            double err = got.sub(ref).abs().max().getDouble() / ref.abs().max().getDouble();
+            worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : Math.max(worst, err);
+        }
+        return worst;
+    }
+
+    @Test
+    void agreesWithFloat64OnEveryShapeAtOneAndTwoThreadsUnderJunkFill() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchAutograd autograd = new TorchAutograd(m);
+            TorchConvolution conv = new TorchConvolution(m);
+            StringBuilder report = new StringBuilder();
+            double worst = 0;
+            for (int threads : new int[] {1, 2}) {
+                TorchEngine.setThreads(threads);
+                CpuAllocator.setJunkFill(true);
+                for (int[] s : SHAPES) {
+                    try (NDManager step = m.newSubManager()) {
+                        double err = worstError(conv::conv2d, s, autograd, step);
+                        worst = Math.max(worst, err);
+                        report.append(String.format("%n  threads %d, %s: %.2g", threads, java.util.Arrays.toString(s), err));
+                    }
+                }
+                CpuAllocator.setJunkFill(false);
+            }
+            TorchEngine.setThreads(1);
+            assertTrue(worst < 1e-5, "float32 convolution vs float64, relative max error:" + report);
+        }
+    }
+
+    @Test
+    void djlsChannelsFirstConvolutionIsTheTrapItAvoids() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchAutograd autograd = new TorchAutograd(m);
+            TorchEngine.setThreads(1);
+            Conv djl = (x, w, b, stride, padding) -> Conv2d.conv2d(x, w, b, new Shape(stride, stride),
+                    new Shape(padding, padding)).singletonOrThrow();
+            double err = worstError(djl, SHAPES[0], autograd, m);
+            assumeTrue(err > 1e-3, "this CPU's channels-first float32 convolution is right (error " + err
+                    + "); the oneDNN trap could not be shown here");
+        }
+    }
+}
