@@ -42,7 +42,7 @@ class GradientDefaultsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "mgda    | variant = params, normalization = none, weights = sum-tasks, max-iter = 250, tolerance = 1e-5",
+        "mgda    | variant = params, normalization = none, weights = sum-tasks, solver = exact, max-iter = 250, tolerance = 1e-5",
         "pcgrad  | reduction = sum",
         "cagrad  | c = 0.4, rescale = 1",
         "imtl    | head-weights = alpha",
