@@ -222,6 +222,71 @@ class MinNormSolversTest {
         assertEquals(enumerated, value, 1e-10 * enumerated + 1e-15 * top);
     }
 
+    /**
+     * Forty tasks (CelebA's count) with copies, a zero-scale task and rank 25: the exact solver
+     * meets the optimality conditions and is never worse than a long, tight projected-gradient run.
+     */
+    @Test
+    void exactSolverHandlesFortyTasksWithCopies() {
+        Rng rng = new Rng(40);
+        int k = 40;
+        double[][] g = new double[k][25];
+        for (int i = 0; i < k; i++) {
+            double scale = StrictMath.pow(10, 2 * rng.nextDouble() - 1);
+            for (int j = 0; j < 25; j++) {
+                g[i][j] = scale * rng.nextGaussian() + 0.3;
+            }
+        }
+        g[17] = g[3].clone();
+        g[31] = g[3].clone();
+        g[8] = g[30].clone();
+        double[][] m = Golden.gram(g);
+        ExactMinNorm.Solution s = ExactMinNorm.solve(m);
+        double[] w = s.weights();
+        double top = largestDiagonal(m);
+        double[] mw = SmallLinearAlgebra.multiply(m, w);
+        for (int j = 0; j < k; j++) {
+            assertTrue(mw[j] >= s.value() - 1e-12 * top, "KKT at " + j);
+        }
+        assertEquals(0.0, w[17] + w[31] + w[30], 0, "copies give their weight to the lowest index");
+        double pg = SmallLinearAlgebra.quadratic(m, MinNormSolver.projectedGradient(m, 50_000, 1e-16).weights());
+        assertTrue(s.value() <= pg + 1e-15 * top, s.value() + " vs " + pg);
+    }
+
+    /**
+     * A Gram matrix rounded to float32 (as a float32 run's torch matmul delivers it) may be
+     * slightly indefinite; the solver still returns convex weights, as good as the float64 ones to
+     * float32 accuracy.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6})
+    void exactSolverCopesWithAFloat32Gram(int seed) {
+        Rng rng = new Rng(100 + seed);
+        int k = 3 + seed;
+        double[][] g = new double[k][k - 1]; // rank-deficient, so rounding can make it indefinite
+        for (double[] row : g) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = rng.nextGaussian();
+            }
+        }
+        double[][] m = Golden.gram(g);
+        double[][] rounded = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                rounded[i][j] = (float) m[i][j];
+            }
+        }
+        double[] w = ExactMinNorm.solve(rounded).weights();
+        double sum = 0;
+        for (double v : w) {
+            assertTrue(v >= 0);
+            sum += v;
+        }
+        assertEquals(1, sum, 1e-14);
+        double exact = ExactMinNorm.solve(m).value();
+        assertEquals(exact, SmallLinearAlgebra.quadratic(m, w), 1e-5 * largestDiagonal(m));
+    }
+
     // ------------------------------------------------------------------ ties and degenerate input
 
     /**
