@@ -16,8 +16,9 @@ import dev.meta4j.api.weighting.WeightingMethod;
  * {@code alpha} are the min-norm point of the convex hull of the (optionally normalised) task
  * gradients, found on their Gram matrix.
  *
- * <p><b>Solver</b> ({@code solver}). The paper's weights are the exact minimiser, and that is the
- * default, {@code exact} ({@link ExactMinNorm}: Wolfe's active-set method, exact to working
+ * <p><b>Solver</b> ({@code solver}). The paper defines the weights as the exact minimiser (its
+ * eq. 3; its Algorithm 2 approximates it with Frank-Wolfe), and that is the default, {@code
+ * exact} ({@link ExactMinNorm}: Wolfe's active-set method, exact to working
  * precision, with a stated rounding-independent rule for the weights where they are not unique:
  * identical gradients give all their weight to the lowest task index). The official code (Sener
  * &amp; Koltun's repository, copied by the FAMO and Nash-MTL repositories) approximates it
