@@ -28,9 +28,9 @@ import dev.meta4j.api.weighting.WeightingMethod;
  * official code in two documented ways (exact clipping of the pair solution, an enforced iteration
  * cap, see {@link MinNormSolver}), and stop at {@code tolerance} or {@code max-iter}: usually
  * within {@code 1e-6} of the largest squared norm from the optimum, but on badly scaled gradients
- * (norms over several orders of magnitude, as loss normalisation makes them) Frank-Wolfe was
- * measured {@code 5.6e-4} of it away after its 250 iterations. Choose them to reproduce the
- * official numbers, not for accuracy.
+ * (norms over several orders of magnitude, as loss normalisation makes them) both were measured
+ * {@code 5.1e-4} of it away after their 250 iterations ({@code k5_badly_scaled} in the tests).
+ * Choose them to reproduce the official numbers, not for accuracy.
  *
  * <p><b>Kind.</b> {@code variant = params} works on the gradients of the shared parameters
  * ({@link Need#SHARED_GRADIENTS}) and returns a {@link Combination.SharedGradient}: shared update
