@@ -73,7 +73,8 @@ final class ExactMinNorm {
             }
             for (double v : gram[i]) {
                 if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("the Gram matrix has a non-finite entry: " + v);
+                    throw new IllegalArgumentException("the Gram matrix of the task gradients has a non-finite entry, " + v
+                            + ": a task gradient is NaN or infinite (a diverged loss?)");
                 }
             }
             scale = Math.max(scale, gram[i][i]);
