@@ -16,7 +16,9 @@ Writes plugins-weighting/src/test/resources/golden/gradient-based.json (float64 
            stop when the L1 change < 1e-5) for normalisations none, l2, loss, loss+, scaled to sum
            to K (FAMO/Nash-MTL repos) or 1; the update sum_i w_i g_i (unnormalised g_i, as the
            official code back-propagates sum_i w_i l_i); and the exact min-norm value (SLSQP,
-           tight) to measure how far Frank-Wolfe stopped from the optimum.
+           tight) to measure how far Frank-Wolfe stopped from the optimum. These are the goldens
+           of meta4j's mgda solver = frank-wolfe; the default exact solver is checked against
+           weighting_mgda_golden.py's 50-digit optima.
   pcgrad   explicit per-task orders of the other tasks and the update sum_i g_i^PC, projecting
            each gradient in turn like Yu et al. / the Nash-MTL repo (self excluded).
   cagrad   the official dual min_{x in simplex} x^T A b + c sqrt(x^T A x + 1e-8) with A = G G^T,

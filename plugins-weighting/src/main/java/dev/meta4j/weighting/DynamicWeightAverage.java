@@ -1,6 +1,7 @@
 package dev.meta4j.weighting;
 
 import com.google.auto.service.AutoService;
+import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.weighting.Combination;
@@ -21,12 +22,23 @@ import java.util.Arrays;
  * where {@code L_k(e)} is task {@code k}'s training loss averaged over the steps of epoch
  * {@code e} (as LibMTL's {@code train_loss_buffer}), {@code T} the temperature (2 in the paper)
  * and {@code w = 1} until two epochs have been seen (epochs 0 and 1). The weights change only
- * when {@link TaskSignals#epoch()} does. The FAMO/Nash-MTL repositories instead average over
- * sliding windows of iterations and take the mean rather than the sum; this follows the paper
- * and LibMTL.
+ * when {@link TaskSignals#epoch()} does.
  *
- * <p>Loss-based ({@link Need#LOSSES}). State: the running sums of the current epoch and the two
- * last epoch averages, saved by {@link #saveState}. Guards, where the paper divides by zero: an
+ * <p><b>Form</b> ({@code form}). {@code paper}, the default, is the above: the paper's eq. 7 and
+ * the authors' own code (MTAN's trainers: per-epoch average losses, {@code sum_k w_k l_k}) and
+ * LibMTL. {@code reference-code} is the variant of the FAMO and Nash-MTL repositories, whose
+ * tables users compare with ({@link DwaSlidingWindow}): ratios of the means of two sliding windows
+ * of {@code window} step losses (25 there), the buffer padded with ones at the start, the weights
+ * recomputed every step, and the objective the <i>mean</i> {@code (1/K) sum_k w_k l_k}, so its
+ * update is {@code K} times smaller than the paper's for the same weights. The temperature is the
+ * same {@code T} (2 there). In that form the logged weights are the effective ones, {@code
+ * w_k / K}, the gradient of the objective with respect to the losses (the repositories log
+ * {@code w_k}). The default stays {@code paper} because it is the method as published and as its
+ * authors ran it; {@code reference-code} is for reproducing the FAMO/Nash-MTL numbers.
+ *
+ * <p>Loss-based ({@link Need#LOSSES}). State ({@code paper}): the running sums of the current
+ * epoch and the two last epoch averages, saved by {@link #saveState}; {@code reference-code}
+ * saves its window instead. Guards, where the paper divides by zero: an
  * epoch average of exactly 0 followed by 0 gives the ratio 1 (no change), followed by a
  * positive average the ratio {@code +inf}, whose softmax limit puts all of the weight {@code K}
  * on the task(s) concerned; the softmax itself is computed without overflow. If epochs are
@@ -36,6 +48,7 @@ import java.util.Arrays;
 public final class DynamicWeightAverage implements WeightingMethod {
 
     private final double temperature;
+    private final DwaSlidingWindow slidingWindow; // null: the paper's form
 
     private long epoch = -1;
     private double[] sums;
@@ -43,11 +56,16 @@ public final class DynamicWeightAverage implements WeightingMethod {
     private double[] last;
     private double[] beforeLast;
 
-    DynamicWeightAverage(double temperature) {
+    DynamicWeightAverage(double temperature, String form, int window) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("dwa.temperature must be positive and finite, got " + temperature);
         }
         this.temperature = temperature;
+        this.slidingWindow = switch (form) {
+            case "paper" -> null;
+            case "reference-code" -> new DwaSlidingWindow(window, temperature);
+            default -> throw new IllegalArgumentException("dwa.form must be paper or reference-code, got '" + form + "'");
+        };
     }
 
     @Override
@@ -58,6 +76,14 @@ public final class DynamicWeightAverage implements WeightingMethod {
     @Override
     public Combination combine(TaskSignals signals) {
         double[] l = LossVectors.values(signals.losses());
+        if (slidingWindow != null) {
+            double[] w = slidingWindow.next(l);
+            for (int i = 0; i < w.length; i++) {
+                w[i] /= w.length; // the mean of the weighted losses
+            }
+            return Combination.weighted(
+                    signals.losses(), LossVectors.constant(signals.manager(), w, signals.losses().getDataType()));
+        }
         if (sums == null) {
             sums = new double[l.length];
         }
@@ -113,7 +139,8 @@ public final class DynamicWeightAverage implements WeightingMethod {
         return w;
     }
 
-    private static double ratio(double newer, double older) {
+    /** {@code newer / older}, with 0 / 0 = 1 and x / 0 = {@code +-inf}: the guard of both forms. */
+    static double ratio(double newer, double older) {
         if (older == 0) {
             return newer == 0 ? 1 : Math.copySign(Double.POSITIVE_INFINITY, newer);
         }
@@ -122,6 +149,10 @@ public final class DynamicWeightAverage implements WeightingMethod {
 
     @Override
     public void saveState(StateDict state) {
+        if (slidingWindow != null) {
+            slidingWindow.saveState(state);
+            return;
+        }
         state.putLong("epoch", epoch);
         state.putLong("count", count);
         if (sums != null) {
@@ -137,6 +168,10 @@ public final class DynamicWeightAverage implements WeightingMethod {
 
     @Override
     public void loadState(StateDict state) {
+        if (slidingWindow != null) {
+            slidingWindow.loadState(state);
+            return;
+        }
         epoch = state.getLong("epoch");
         count = state.getLong("count");
         sums = state.contains("sums") ? state.getNumbers("sums") : null;
@@ -154,12 +189,14 @@ public final class DynamicWeightAverage implements WeightingMethod {
 
         @Override
         public String summary() {
-            return "Dynamic weight average (Liu et al. 2019): weights from the ratio of the last two epoch losses";
+            return "Dynamic weight average (Liu et al. 2019): weights from the ratio of the last two epoch losses"
+                    + " (or the FAMO/Nash-MTL code's sliding windows)";
         }
 
         @Override
         public WeightingMethod create(PluginContext ctx) {
-            return new DynamicWeightAverage(ctx.config().getDouble("temperature"));
+            Config c = ctx.config();
+            return new DynamicWeightAverage(c.getDouble("temperature"), c.getString("form"), c.getInt("window"));
         }
     }
 }

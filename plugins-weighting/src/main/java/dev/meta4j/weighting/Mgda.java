@@ -14,8 +14,23 @@ import dev.meta4j.api.weighting.WeightingMethod;
  * MGDA, the multiple-gradient descent algorithm for multi-task learning (Sener &amp; Koltun,
  * <i>Multi-Task Learning as Multi-Objective Optimization</i>, NeurIPS 2018): the task weights
  * {@code alpha} are the min-norm point of the convex hull of the (optionally normalised) task
- * gradients, found by {@link MinNormSolver} (Frank-Wolfe from the best pair, exact line search)
- * on their Gram matrix.
+ * gradients, found on their Gram matrix.
+ *
+ * <p><b>Solver</b> ({@code solver}). The paper defines the weights as the exact minimiser (its
+ * eq. 3; its Algorithm 2 approximates it with Frank-Wolfe), and that is the default, {@code
+ * exact} ({@link ExactMinNorm}: Wolfe's active-set method, exact to working
+ * precision, with a stated rounding-independent rule for the weights where they are not unique:
+ * identical gradients give all their weight to the lowest task index). The official code (Sener
+ * &amp; Koltun's repository, copied by the FAMO and Nash-MTL repositories) approximates it
+ * iteratively, and both of its solvers are options ({@link MinNormSolver}): {@code
+ * projected-gradient} is {@code find_min_norm_element}, the one the official MGDA calls; {@code
+ * frank-wolfe} is {@code find_min_norm_element_FW}, which meta4j used before. They differ from the
+ * official code in two documented ways (exact clipping of the pair solution, an enforced iteration
+ * cap, see {@link MinNormSolver}), and stop at {@code tolerance} or {@code max-iter}: usually
+ * within {@code 1e-6} of the largest squared norm from the optimum, but on badly scaled gradients
+ * (norms over several orders of magnitude, as loss normalisation makes them) both were measured
+ * {@code 5.1e-4} of it away after their 250 iterations ({@code k5_badly_scaled} in the tests).
+ * Choose them to reproduce the official numbers, not for accuracy.
  *
  * <p><b>Kind.</b> {@code variant = params} works on the gradients of the shared parameters
  * ({@link Need#SHARED_GRADIENTS}) and returns a {@link Combination.SharedGradient}: shared update
@@ -38,13 +53,46 @@ public final class Mgda implements WeightingMethod {
     private final String normalization;
     private final boolean sumToTasks;
     private final boolean upperBound;
+    private final Solver solver;
     private final int maxIterations;
     private final double tolerance;
+
+    /** The min-norm solvers, by their {@code solver} names. */
+    enum Solver {
+        EXACT("exact"),
+        PROJECTED_GRADIENT("projected-gradient"),
+        FRANK_WOLFE("frank-wolfe");
+
+        final String key;
+
+        Solver(String key) {
+            this.key = key;
+        }
+
+        static Solver of(String key) {
+            for (Solver s : values()) {
+                if (s.key.equals(key)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown mgda solver '" + key + "'");
+        }
+
+        /** The convex weights of the min-norm point of the vectors with Gram matrix {@code gram}. */
+        double[] minNorm(double[][] gram, int maxIterations, double tolerance) {
+            return switch (this) {
+                case EXACT -> ExactMinNorm.solve(gram).weights();
+                case PROJECTED_GRADIENT -> MinNormSolver.projectedGradient(gram, maxIterations, tolerance).weights();
+                case FRANK_WOLFE -> MinNormSolver.frankWolfe(gram, maxIterations, tolerance).weights();
+            };
+        }
+    }
 
     Mgda(Config c) {
         this.normalization = c.getString("normalization");
         this.sumToTasks = c.getString("weights").equals("sum-tasks");
         this.upperBound = c.getString("variant").equals("ub");
+        this.solver = Solver.of(c.getString("solver"));
         this.maxIterations = c.getInt("max-iter");
         this.tolerance = c.getDouble("tolerance");
     }
@@ -64,7 +112,7 @@ public final class Mgda implements WeightingMethod {
         int k = s.taskCount();
         double[][] gram = TaskGradients.gram(g);
         double[] losses = normalization.startsWith("loss") ? LossVectors.values(s.losses()) : null;
-        double[] w = weights(gram, losses, normalization, sumToTasks, maxIterations, tolerance);
+        double[] w = weights(gram, losses, normalization, sumToTasks, solver, maxIterations, tolerance);
         if (upperBound) {
             return TaskGradients.objective(s.losses(), w, s.manager(), 0);
         }
@@ -80,12 +128,13 @@ public final class Mgda implements WeightingMethod {
      * @param losses the loss values (for the loss normalisations), or null
      * @param normalization none, l2, loss or loss+
      * @param sumToTasks scale the weights to sum to {@code K} instead of 1
-     * @param maxIterations Frank-Wolfe iteration cap
-     * @param tolerance Frank-Wolfe stop tolerance
+     * @param solver the min-norm solver
+     * @param maxIterations iteration cap of the iterative solvers
+     * @param tolerance stop tolerance of the iterative solvers
      * @return the weights {@code w}
      */
-    static double[] weights(
-            double[][] gram, double[] losses, String normalization, boolean sumToTasks, int maxIterations, double tolerance) {
+    static double[] weights(double[][] gram, double[] losses, String normalization, boolean sumToTasks, Solver solver,
+            int maxIterations, double tolerance) {
         int k = gram.length;
         double[] scale = new double[k];
         for (int i = 0; i < k; i++) {
@@ -105,7 +154,7 @@ public final class Mgda implements WeightingMethod {
                 normalized[i][j] = gram[i][j] / (scale[i] * scale[j]);
             }
         }
-        double[] alpha = MinNormSolver.solve(normalized, maxIterations, tolerance).weights();
+        double[] alpha = solver.minNorm(normalized, maxIterations, tolerance);
         if (sumToTasks) {
             for (int i = 0; i < k; i++) {
                 alpha[i] *= k;
@@ -124,7 +173,8 @@ public final class Mgda implements WeightingMethod {
 
         @Override
         public String summary() {
-            return "MGDA (Sener & Koltun 2018): min-norm convex combination of task gradients (Frank-Wolfe); MGDA-UB";
+            return "MGDA (Sener & Koltun 2018): min-norm convex combination of task gradients (exact, or the official"
+                    + " iterative solvers); MGDA-UB";
         }
 
         @Override

@@ -2,8 +2,8 @@ package dev.meta4j.weighting;
 
 /**
  * Dense linear algebra on Java doubles for the K-dimensional problems of the gradient-based
- * weighting methods ({@code K} = number of tasks, a handful): symmetric positive definite solves
- * and a pseudo-inverse. Not meant for large matrices.
+ * weighting methods ({@code K} = number of tasks, a handful): symmetric positive definite solves,
+ * general solves and a pseudo-inverse. Not meant for large matrices.
  */
 final class SmallLinearAlgebra {
 
@@ -239,6 +239,83 @@ final class SmallLinearAlgebra {
             }
         }
         return out;
+    }
+
+    /**
+     * Solves {@code A x = b} for a general square {@code A} by Gaussian elimination with partial
+     * pivoting, followed by one step of iterative refinement (the residual is formed with the
+     * original {@code A}), which recovers most of the digits that a badly scaled system loses.
+     *
+     * @param a the matrix, not modified
+     * @param b the right-hand side, not modified
+     * @return the solution, or null when a pivot is exactly zero or the result is not finite
+     *     (the matrix is singular to working precision)
+     */
+    static double[] solve(double[][] a, double[] b) {
+        int n = a.length;
+        double[][] lu = copy(a);
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        for (int col = 0; col < n; col++) {
+            int p = col;
+            for (int r = col + 1; r < n; r++) {
+                if (Math.abs(lu[r][col]) > Math.abs(lu[p][col])) {
+                    p = r;
+                }
+            }
+            if (lu[p][col] == 0) {
+                return null;
+            }
+            double[] rowSwap = lu[p];
+            lu[p] = lu[col];
+            lu[col] = rowSwap;
+            int permSwap = perm[p];
+            perm[p] = perm[col];
+            perm[col] = permSwap;
+            for (int r = col + 1; r < n; r++) {
+                double f = lu[r][col] / lu[col][col];
+                lu[r][col] = f;
+                for (int c = col + 1; c < n; c++) {
+                    lu[r][c] -= f * lu[col][c];
+                }
+            }
+        }
+        double[] x = substitute(lu, perm, b);
+        double[] residual = new double[n];
+        for (int i = 0; i < n; i++) {
+            residual[i] = b[i] - dot(a[i], x);
+        }
+        double[] correction = substitute(lu, perm, residual);
+        for (int i = 0; i < n; i++) {
+            x[i] += correction[i];
+            if (!Double.isFinite(x[i])) {
+                return null;
+            }
+        }
+        return x;
+    }
+
+    /** Forward and back substitution with the packed factors of {@link #solve}. */
+    private static double[] substitute(double[][] lu, int[] perm, double[] b) {
+        int n = lu.length;
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = b[perm[i]];
+            for (int j = 0; j < i; j++) {
+                s -= lu[i][j] * y[j];
+            }
+            y[i] = s;
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double s = y[i];
+            for (int j = i + 1; j < n; j++) {
+                s -= lu[i][j] * y[j];
+            }
+            y[i] = s / lu[i][i];
+        }
+        return y;
     }
 
     static double[][] transpose(double[][] a) {

@@ -20,8 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py} (read from
- * the test classpath; no Python at test time), and small helpers shared by the tests.
+ * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py} and {@code
+ * weighting_mgda_golden.py} (read from the test classpath; no Python at test time), and small
+ * helpers shared by the tests.
  */
 final class Golden {
 
@@ -33,28 +34,46 @@ final class Golden {
     }
 
     private static JsonObject root;
+    private static JsonObject mgdaExact;
     private static Map<String, Case> cases;
 
     private Golden() {}
 
     static synchronized JsonObject root() {
         if (root == null) {
-            try (InputStream in = Golden.class.getResourceAsStream("/golden/gradient-based.json")) {
-                if (in == null) {
-                    throw new IllegalStateException("golden/gradient-based.json is not on the test classpath");
-                }
-                root = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            root = read("/golden/gradient-based.json");
+            mgdaExact = read("/golden/mgda-exact.json");
             cases = new LinkedHashMap<>();
-            for (JsonElement e : root.getAsJsonArray("cases")) {
-                JsonObject c = e.getAsJsonObject();
-                cases.put(c.get("name").getAsString(),
-                        new Case(c.get("name").getAsString(), matrix(c.getAsJsonArray("G")), vector(c.getAsJsonArray("losses"))));
+            for (JsonObject r : List.of(root, mgdaExact)) {
+                for (JsonElement e : r.getAsJsonArray("cases")) {
+                    JsonObject c = e.getAsJsonObject();
+                    cases.put(c.get("name").getAsString(), new Case(c.get("name").getAsString(),
+                            matrix(c.getAsJsonArray("G")), vector(c.getAsJsonArray("losses"))));
+                }
             }
         }
         return root;
+    }
+
+    private static JsonObject read(String resource) {
+        try (InputStream in = Golden.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is not on the test classpath");
+            }
+            return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The exact MGDA optima of {@code mgda-exact.json}, one record per case and normalisation. */
+    static List<JsonObject> mgdaExact() {
+        root();
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : mgdaExact.getAsJsonArray("mgda")) {
+            out.add(e.getAsJsonObject());
+        }
+        return out;
     }
 
     static Case testCase(String name) {
@@ -172,6 +191,40 @@ final class Golden {
         for (int i = 0; i < g.length; i++) {
             for (int j = 0; j < out.length; j++) {
                 out[j] += w[i] * g[i][j];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The groups of rows that are exactly the same vector, lowest index first; each row is in one
+     * group (alone if it has no copy).
+     */
+    static List<int[]> identicalRows(double[][] v) {
+        List<int[]> groups = new ArrayList<>();
+        boolean[] seen = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (seen[i]) {
+                continue;
+            }
+            List<Integer> g = new ArrayList<>();
+            for (int j = i; j < v.length; j++) {
+                if (!seen[j] && java.util.Arrays.equals(v[i], v[j])) {
+                    seen[j] = true;
+                    g.add(j);
+                }
+            }
+            groups.add(g.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return groups;
+    }
+
+    /** The weights summed over each group of {@link #identicalRows}: what is unique when rows repeat. */
+    static double[] groupSums(double[] w, List<int[]> groups) {
+        double[] out = new double[groups.size()];
+        for (int g = 0; g < out.length; g++) {
+            for (int i : groups.get(g)) {
+                out[g] += w[i];
             }
         }
         return out;

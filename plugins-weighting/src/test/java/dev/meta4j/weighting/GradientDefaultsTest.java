@@ -42,8 +42,8 @@ class GradientDefaultsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "mgda    | variant = params, normalization = none, weights = sum-tasks, max-iter = 250, tolerance = 1e-5",
-        "pcgrad  | reduction = sum",
+        "mgda    | variant = params, normalization = none, weights = sum-tasks, solver = exact, max-iter = 250, tolerance = 1e-5",
+        "pcgrad  | reduction = sum, max-norm = 0",
         "cagrad  | c = 0.4, rescale = 1",
         "imtl    | head-weights = alpha",
         "nashmtl | update-weights-every = 1, optim-niter = 20, max-norm = 1.0"})
@@ -61,6 +61,8 @@ class GradientDefaultsTest {
         "type = mgda, normalization = norm       | weighting.normalization",
         "type = mgda, variant = rep              | weighting.variant",
         "type = mgda, max-iter = 0               | weighting.max-iter",
+        "type = mgda, solver = fw                | weighting.solver",
+        "type = pcgrad, max-norm = -1            | weighting.max-norm",
         "type = pcgrad, reduction = max          | weighting.reduction",
         "type = cagrad, c = -0.1                 | weighting.c",
         "type = cagrad, rescale = 3              | weighting.rescale",
@@ -76,6 +78,9 @@ class GradientDefaultsTest {
     @ParameterizedTest
     @ValueSource(strings = {
         "type = mgda, normalization = \"loss+\", variant = ub, weights = sum-one",
+        "type = mgda, solver = projected-gradient, max-iter = 1000",
+        "type = mgda, solver = frank-wolfe, tolerance = 1e-8",
+        "type = pcgrad, max-norm = 1, reduction = mean",
         "type = cagrad, c = 0, rescale = 2",
         "type = nashmtl, update-weights-every = 5, max-norm = 0"})
     void validSettingsLoad(String settings) {

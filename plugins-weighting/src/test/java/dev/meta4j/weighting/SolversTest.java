@@ -217,7 +217,7 @@ class SolversTest {
     @Test
     void minNormOfTheUnitVectorsIsTheirCentroid() {
         double[][] gram = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-        MinNormSolver.Solution s = MinNormSolver.solve(gram, 100000, 1e-12);
+        MinNormSolver.Solution s = MinNormSolver.frankWolfe(gram, 100000, 1e-12);
         assertArrayEquals(new double[] {1 / 3.0, 1 / 3.0, 1 / 3.0}, s.weights(), 1e-5);
     }
 

@@ -36,8 +36,12 @@ class StatefulBehaviourTest {
     };
 
     private static List<double[]> pcgradUpdates(long seed, int steps) {
+        return pcgradUpdates(seed, steps, "");
+    }
+
+    private static List<double[]> pcgradUpdates(long seed, int steps, String settings) {
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT64, seed)) {
-            WeightingMethod m = kit.create(PluginKind.WEIGHTING, "pcgrad", "", WeightingMethod.class);
+            WeightingMethod m = kit.create(PluginKind.WEIGHTING, "pcgrad", settings, WeightingMethod.class);
             List<double[]> out = new ArrayList<>();
             for (int t = 0; t < steps; t++) {
                 try (NDManager sm = kit.manager().newSubManager()) {
@@ -118,6 +122,28 @@ class StatefulBehaviourTest {
             permute(a, i + 1, out);
             a[j] = a[i];
             a[i] = t;
+        }
+    }
+
+    /** {@code max-norm}: the FAMO repository's clip_grad_norm_ of the shared update, same orders. */
+    @Test
+    void pcgradMaxNormScalesTheUpdateLikeClipGradNorm() {
+        List<double[]> free = pcgradUpdates(21, 30);
+        List<double[]> clipped = pcgradUpdates(21, 30, "max-norm = 0.5");
+        int scaled = 0;
+        for (int t = 0; t < free.size(); t++) {
+            double n = Golden.norm(free.get(t));
+            double f = n > 0.5 ? 0.5 / (n + 1e-6) : 1;
+            scaled += n > 0.5 ? 1 : 0;
+            for (int j = 0; j < free.get(t).length; j++) {
+                assertEquals(f * free.get(t)[j], clipped.get(t)[j], 1e-15, "step " + t);
+            }
+            assertTrue(Golden.norm(clipped.get(t)) <= 0.5, "step " + t);
+        }
+        assertTrue(scaled > 0, "some updates were above the norm");
+        List<double[]> large = pcgradUpdates(21, 30, "max-norm = 1e6");
+        for (int t = 0; t < free.size(); t++) {
+            assertArrayEquals(free.get(t), large.get(t), 0, "below the norm: unchanged");
         }
     }
 
