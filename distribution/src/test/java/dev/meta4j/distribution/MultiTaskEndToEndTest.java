@@ -58,6 +58,18 @@ class MultiTaskEndToEndTest {
         assertTrue(metrics.contains("\"weight/left\"") && metrics.contains("\"loss/right\""), metrics);
     }
 
+    @Test
+    void aSingleTaskBaselineSelectsOnItsOwnTask(@TempDir Path out) throws Exception {
+        Cli cli = Cli.run(args(out, "stl", "experiment.epochs=2", "experiment.eval-every-epochs=1",
+                "weighting.type=ls", "algorithm.tasks=[left]"));
+        assertEquals(0, cli.exitCode(), cli.toString());
+        JsonObject selection = summary(out, "stl").getAsJsonObject("selection");
+        assertEquals("validation/left/accuracy", selection.get("metric").getAsString(), selection.toString());
+        assertTrue(selection.get("higher_is_better").getAsBoolean(), selection.toString());
+        String metrics = Files.readString(Cli.runFolder(out, "stl").resolve("metrics.jsonl"));
+        assertFalse(metrics.contains("mean-accuracy"), "no mean over the untrained head: " + metrics);
+    }
+
     static List<String> weightingMethods() {
         return List.copyOf(PluginRegistry.discover(List.of()).all(PluginKind.WEIGHTING).keySet());
     }
