@@ -85,6 +85,7 @@ class KillAndResumeTest {
                 assertEquals(137, code, "the run ended before the kill: " + log + "\n" + child.output());
             }
         }
+        System.out.println(String.join("\n", log));
         assertTrue(testPhaseKills >= 2, "kills after the final validation: " + testPhaseKills + " " + log);
 
         Cli last = Cli.run("run", "--resume", run.toString());

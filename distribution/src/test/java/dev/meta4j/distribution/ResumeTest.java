@@ -32,20 +32,7 @@ class ResumeTest {
         String expected = Files.readString(Cli.runFolder(whole, "maml-sine").resolve("metrics.jsonl"));
 
         // Interrupt a second run between checkpoints (after step 250; the last checkpoint is at 200).
-        Path broken = tmp.resolve("broken");
-        PluginRegistry registry = PluginRegistry.discover(List.of());
-        ConfigLoader loader = new ConfigLoader(registry);
-        ExperimentConfig cfg = loader.load(loader.parse("maml-sine.conf"),
-                ConfigLoader.overrides(concat("experiment.output-dir=" + broken, ARGS)), Set.of());
-        RunFolder folder = RunFolder.create(broken, "maml-sine");
-        try (Experiment e = Experiment.create(cfg, registry)) {
-            Trainer t = new Trainer(e, folder).afterEachStep(done -> {
-                if (done == 250) {
-                    throw new IllegalStateException("simulated crash");
-                }
-            });
-            assertThrows(IllegalStateException.class, () -> t.run(null));
-        }
+        RunFolder folder = new RunFolder(crashedRun(tmp.resolve("broken"), ARGS, 250));
         Cli resumed = Cli.run("run", "--resume", folder.dir().toString());
         assertEquals(0, resumed.exitCode(), resumed.toString());
         assertEquals(expected, Files.readString(folder.metrics()));
@@ -54,22 +41,27 @@ class ResumeTest {
     private static final List<String> SHORT = List.of("experiment.steps=60", "experiment.eval-every=20",
             "experiment.log-every=5", "experiment.plots=false", "algorithm.eval-tasks=5", "experiment.threads=1");
 
-    /** A run crashed after step 50: checkpoints at 20 (last.prev) and 40 (last); best is one of them. */
-    private static Path crashedRun(Path out) throws Exception {
+    /** A run crashed after step {@code crashAt}. */
+    private static Path crashedRun(Path out, List<String> args, long crashAt) throws Exception {
         PluginRegistry registry = PluginRegistry.discover(List.of());
         ConfigLoader loader = new ConfigLoader(registry);
         ExperimentConfig cfg = loader.load(loader.parse("maml-sine.conf"),
-                ConfigLoader.overrides(concat("experiment.output-dir=" + out, SHORT)), Set.of());
+                ConfigLoader.overrides(concat("experiment.output-dir=" + out, args)), Set.of());
         RunFolder folder = RunFolder.create(out, "maml-sine");
         try (Experiment e = Experiment.create(cfg, registry)) {
             Trainer t = new Trainer(e, folder).afterEachStep(done -> {
-                if (done == 50) {
+                if (done == crashAt) {
                     throw new IllegalStateException("simulated crash");
                 }
             });
             assertThrows(IllegalStateException.class, () -> t.run(null));
         }
         return folder.dir();
+    }
+
+    /** A short run crashed after step 50: checkpoints at 20 (last.prev) and 40 (last); best is one of them. */
+    private static Path crashedRun(Path out) throws Exception {
+        return crashedRun(out, SHORT, 50);
     }
 
     private static void copy(Path from, Path to) throws Exception {

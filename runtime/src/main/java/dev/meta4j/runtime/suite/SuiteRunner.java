@@ -124,7 +124,15 @@ public final class SuiteRunner {
                 if (resume != null) {
                     LOG.info("{}: resuming at step {}", folder.dir(), resume.step());
                 }
-                Trainer.Result r = new Trainer(e, folder).run(resume);
+                Trainer.Result r;
+                try {
+                    r = new Trainer(e, folder).run(resume);
+                } catch (RuntimeException failure) {
+                    if (!(failure instanceof Trainer.Interrupted)) {
+                        log.failed(failure);
+                    }
+                    throw failure;
+                }
                 Map<String, Double> metrics = r.testBest().asMap().isEmpty() ? r.test().asMap() : r.testBest().asMap();
                 return new RunOutcome(run, "finished", metrics, (System.nanoTime() - t0) / 1e9);
             }
