@@ -92,6 +92,7 @@ class KillAndResumeTest {
         assertEquals(0, last.exitCode(), last + "\n" + log);
         assertEquals(expectedMetrics, Files.readString(run.resolve("metrics.jsonl")), log.toString());
         assertEquals(withoutTiming(summary(expectedDir)), withoutTiming(summary(run)), log.toString());
+        assertTrue(summary(run).get("steps_per_second").getAsDouble() > 0, "speed over every process's steps");
         assertTrue(Files.list(run.resolve("checkpoints")).noneMatch(p -> p.toString().endsWith(".tmp")));
 
         String finished = Files.readString(run.resolve("summary.json"));

@@ -10,8 +10,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * The folder of one run: {@code <output-dir>/<name>/<timestamp>/} with {@code config.conf},
- * {@code metrics.jsonl}, {@code checkpoints/{last,best}}, {@code summary.json}, {@code run.log}
- * and PNG plots.
+ * {@code metrics.jsonl}, {@code checkpoints/{last,last.prev,best}}, {@code summary.json},
+ * {@code run.log}, PNG plots, and {@code .lock}, locked by the process working on the run.
  */
 public record RunFolder(Path dir) {
 
