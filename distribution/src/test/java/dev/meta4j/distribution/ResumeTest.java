@@ -32,7 +32,7 @@ class ResumeTest {
         String expected = Files.readString(Cli.runFolder(whole, "maml-sine").resolve("metrics.jsonl"));
 
         // Interrupt a second run between checkpoints (after step 250; the last checkpoint is at 200).
-        RunFolder folder = new RunFolder(crashedRun(tmp.resolve("broken"), ARGS, 250));
+        RunFolder folder = new RunFolder(crashedRun(tmp.resolve("broken"), ARGS, 250, done -> {}));
         Cli resumed = Cli.run("run", "--resume", folder.dir().toString());
         assertEquals(0, resumed.exitCode(), resumed.toString());
         assertEquals(expected, Files.readString(folder.metrics()));
@@ -41,8 +41,9 @@ class ResumeTest {
     private static final List<String> SHORT = List.of("experiment.steps=60", "experiment.eval-every=20",
             "experiment.log-every=5", "experiment.plots=false", "algorithm.eval-tasks=5", "experiment.threads=1");
 
-    /** A run crashed after step {@code crashAt}. */
-    private static Path crashedRun(Path out, List<String> args, long crashAt) throws Exception {
+    /** A run crashed after step {@code crashAt}; {@code hook} sees every step before. */
+    private static Path crashedRun(Path out, List<String> args, long crashAt, java.util.function.LongConsumer hook)
+            throws Exception {
         PluginRegistry registry = PluginRegistry.discover(List.of());
         ConfigLoader loader = new ConfigLoader(registry);
         ExperimentConfig cfg = loader.load(loader.parse("maml-sine.conf"),
@@ -53,6 +54,7 @@ class ResumeTest {
                 if (done == crashAt) {
                     throw new IllegalStateException("simulated crash");
                 }
+                hook.accept(done);
             });
             assertThrows(IllegalStateException.class, () -> t.run(null));
         }
@@ -61,7 +63,7 @@ class ResumeTest {
 
     /** A short run crashed after step 50: checkpoints at 20 (last.prev) and 40 (last); best is one of them. */
     private static Path crashedRun(Path out) throws Exception {
-        return crashedRun(out, SHORT, 50);
+        return crashedRun(out, SHORT, 50, done -> {});
     }
 
     private static void copy(Path from, Path to) throws Exception {
@@ -137,6 +139,37 @@ class ResumeTest {
                 r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
         assertTrue(Files.readString(lost.resolve("run.log")).contains("run failed: checkpoint "), "run.log says why");
+    }
+
+    @Test
+    void checkpointsAreWrittenEveryNStepsAndByTime(@TempDir Path tmp) throws Exception {
+        // Validations at 20 and 40 only: a crash after step 50 finds last at 40 ...
+        assertEquals(40, lastStep(crashedRun(tmp.resolve("eval"), SHORT, 50, done -> {})));
+        // ... at 49 with a checkpoint every 7 steps ...
+        assertEquals(49, lastStep(crashedRun(tmp.resolve("steps"), concat("experiment.checkpoint-every=7", SHORT), 50,
+                done -> {})));
+        // ... and after 42 when a second has passed since the one at 40.
+        long byTime = lastStep(crashedRun(tmp.resolve("time"), concat("experiment.checkpoint-every-seconds=1", SHORT), 50,
+                done -> {
+                    if (done == 42) {
+                        sleep(1100);
+                    }
+                }));
+        assertTrue(byTime > 42, "last checkpoint at " + byTime);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long lastStep(Path run) throws Exception {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            return dev.meta4j.runtime.experiment.Checkpoint.read(new RunFolder(run).lastCheckpoint(), m).step();
+        }
     }
 
     @Test

@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
      * other key would make the resumed run differ from the one that started.
      */
     private static final String RESUME_SAFE_TEXT = "experiment.threads, experiment.plots,"
-            + " experiment.checkpoint-every, experiment.checkpoint-every-minutes";
+            + " experiment.checkpoint-every, experiment.checkpoint-every-seconds";
     static final Set<String> RESUME_SAFE = Set.of(RESUME_SAFE_TEXT.split(", "));
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The training loop: steps, periodic logging and validation, checkpoints ({@code last} after
  * every validation, every {@code experiment.checkpoint-every} steps and every
- * {@code experiment.checkpoint-every-minutes}; {@code best} when the selection metric improves),
+ * {@code experiment.checkpoint-every-seconds}; {@code best} when the selection metric improves),
  * test evaluation at the end, plots and {@code summary.json}.
  *
  * <p>SIGTERM and SIGINT stop the run at the next step boundary (or after the evaluation under
@@ -107,7 +107,7 @@ public final class Trainer {
             this.evalEvery = ex.getLong("eval-every");
         }
         this.checkpointEvery = ex.getLong("checkpoint-every");
-        this.checkpointNanos = (long) (ex.getDouble("checkpoint-every-minutes") * 60e9);
+        this.checkpointNanos = ex.getLong("checkpoint-every-seconds") * 1_000_000_000L;
     }
 
     /**
