@@ -1,10 +1,20 @@
 package dev.meta4j.runtime.experiment;
 
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 
@@ -36,7 +46,7 @@ public record RunFolder(Path dir) {
                 try {
                     Files.createDirectory(dir);
                     break;
-                } catch (java.nio.file.FileAlreadyExistsException e) {
+                } catch (FileAlreadyExistsException e) {
                     dir = base.resolve(stamp + "-" + i);
                 }
             }
@@ -55,22 +65,22 @@ public record RunFolder(Path dir) {
      * @param e the failure
      * @return a short reason, with the path it concerns
      */
-    public static String why(IOException e) {
+    private static String why(IOException e) {
         String kind;
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             kind = "permission denied";
-        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+        } else if (e instanceof FileAlreadyExistsException) {
             kind = "a file of that name is in the way";
-        } else if (e instanceof java.nio.file.NoSuchFileException) {
+        } else if (e instanceof NoSuchFileException) {
             kind = "no such file or folder";
-        } else if (e instanceof java.nio.file.NotDirectoryException) {
+        } else if (e instanceof NotDirectoryException) {
             kind = "not a folder";
-        } else if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+        } else if (e instanceof FileSystemException f && f.getReason() != null) {
             kind = f.getReason();
         } else {
             kind = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
-        return e instanceof java.nio.file.FileSystemException f && f.getFile() != null ? kind + ": " + f.getFile() : kind;
+        return e instanceof FileSystemException f && f.getFile() != null ? kind + ": " + f.getFile() : kind;
     }
 
     /** @return the resolved config file */
@@ -177,7 +187,7 @@ public record RunFolder(Path dir) {
      */
     public boolean finished() {
         try {
-            return Files.isRegularFile(summary()) && "finished".equals(com.google.gson.JsonParser
+            return Files.isRegularFile(summary()) && "finished".equals(JsonParser
                     .parseString(Files.readString(summary())).getAsJsonObject().get("status").getAsString());
         } catch (IOException | RuntimeException e) {
             return false; // a damaged summary is rewritten by resuming
@@ -194,12 +204,12 @@ public record RunFolder(Path dir) {
      * @throws IOException if the lock file cannot be written
      */
     public Lock lock() throws IOException {
-        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile(),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-        java.nio.channels.FileLock lock;
+        FileChannel ch = FileChannel.open(lockFile(),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
         try {
             lock = ch.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             lock = null;
         }
         if (lock == null) {
@@ -212,9 +222,9 @@ public record RunFolder(Path dir) {
 
     /** A held {@link #lock}. */
     public static final class Lock implements AutoCloseable {
-        private final java.nio.channels.FileChannel channel;
+        private final FileChannel channel;
 
-        private Lock(java.nio.channels.FileChannel channel) {
+        private Lock(FileChannel channel) {
             this.channel = channel;
         }
 
