@@ -6,12 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import ai.djl.ndarray.NDManager;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Selection;
 import dev.meta4j.datasets.IdxFixtures;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.experiment.Experiment;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +64,23 @@ class MultiTaskEndToEndTest {
         assertTrue(test.get("right/accuracy").getAsDouble() > 0.6, test.toString());
         String metrics = Files.readString(Cli.runFolder(out, "famo").resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"weight/left\"") && metrics.contains("\"loss/right\""), metrics);
+    }
+
+    @Test
+    void aSingleTaskBaselineSelectsOnItsOwnTask(@TempDir Path out) throws Exception {
+        PluginRegistry registry = PluginRegistry.discover(List.of());
+        ConfigLoader loader = new ConfigLoader(registry);
+        String[] cli = args(out, "stl", "weighting.type=ls", "algorithm.tasks=[left]");
+        List<String> overrides = List.of(cli).subList(3, cli.length); // what follows `run --config FILE`
+        ExperimentConfig cfg = loader.load(loader.parse("famo-multifashion.conf"), ConfigLoader.overrides(overrides), Set.of());
+        try (Experiment e = Experiment.create(cfg, registry); NDManager m = e.manager().newSubManager()) {
+            Selection selection = e.algorithm().selection();
+            assertEquals("left/accuracy", selection.metric());
+            assertTrue(selection.higherIsBetter());
+            Metrics v = e.algorithm().evaluate(Split.VALIDATION, m).metrics();
+            assertTrue(v.get("left/accuracy").isPresent() && v.get("right/accuracy").isPresent(), v.toString());
+            assertFalse(v.get("mean-accuracy").isPresent(), "no mean over the untrained head: " + v);
+        }
     }
 
     static List<String> weightingMethods() {

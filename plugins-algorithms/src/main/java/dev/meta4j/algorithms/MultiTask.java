@@ -33,6 +33,7 @@ import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -43,7 +44,9 @@ import java.util.OptionalLong;
  * needs: the losses alone (one backward pass of its objective), the per-task gradients of the
  * shared parameters (one backward pass per task, which also yields each head's own gradient), or
  * the per-task gradients of the shared representation (MGDA-UB). With {@code tasks} naming a
- * subset, only those tasks' losses are trained: the single-task baselines of Δm%.
+ * subset, only those tasks' losses are trained: the single-task baselines of Δm%. The best
+ * checkpoint is then selected on the trained tasks' validation metric ({@code left/accuracy} for
+ * one task), never on the untrained heads.
  */
 public final class MultiTask implements Algorithm {
 
@@ -263,16 +266,20 @@ public final class MultiTask implements Algorithm {
             }
         }
         Metrics.Builder mb = Metrics.builder();
-        double metricMean = 0;
-        double lossMean = 0;
         for (int t = 0; t < tasks.size(); t++) {
             String name = tasks.get(t).name();
             mb.put(name + "/" + tasks.get(t).objective().metricName(), metricSum[t] / n);
             mb.put(name + "/loss", lossSum[t] / n);
-            metricMean += metricSum[t] / n / tasks.size();
-            lossMean += lossSum[t] / n / tasks.size();
         }
-        mb.put(selectionMetricName(), sameObjective() ? metricMean : lossMean);
+        if (trained.length > 1) {
+            double metricMean = 0;
+            double lossMean = 0;
+            for (int t : trained) {
+                metricMean += metricSum[t] / n / trained.length;
+                lossMean += lossSum[t] / n / trained.length;
+            }
+            mb.put(selectionMetricName(), sameObjective() ? metricMean : lossMean);
+        }
         return Evaluation.of(mb.build());
     }
 
@@ -280,17 +287,23 @@ public final class MultiTask implements Algorithm {
         return a.toType(DataType.FLOAT64, false).getDouble();
     }
 
+    // Selection looks at the trained tasks only: a single-task baseline chosen by the mean over
+    // its untrained heads as well would be chosen partly by noise.
     private boolean sameObjective() {
-        return tasks.stream().map(TaskSpec::objective).distinct().count() == 1;
+        return Arrays.stream(trained).mapToObj(t -> tasks.get(t).objective()).distinct().count() == 1;
     }
 
     private String selectionMetricName() {
-        return sameObjective() ? "mean-" + tasks.get(0).objective().metricName() : "mean-loss";
+        Objective first = tasks.get(trained[0]).objective();
+        if (trained.length == 1) {
+            return tasks.get(trained[0]).name() + "/" + first.metricName();
+        }
+        return sameObjective() ? "mean-" + first.metricName() : "mean-loss";
     }
 
     @Override
     public Selection selection() {
-        boolean higher = sameObjective() && tasks.get(0).objective().higherIsBetter();
+        boolean higher = sameObjective() && tasks.get(trained[0]).objective().higherIsBetter();
         return new Selection(selectionMetricName(), higher);
     }
 

@@ -62,6 +62,9 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean trace = parseResult.hasMatchedOption("--stacktrace")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--stacktrace"));
+            if (ex instanceof Trainer.Interrupted stopped) {
+                return stopped.exitCode(); // the trainer said where it stopped, on stderr and in run.log
+            }
             if (ex instanceof ConfigError) {
                 err.println("error: " + ex.getMessage());
                 return EXIT_CONFIG;

@@ -14,7 +14,6 @@ import dev.meta4j.runtime.experiment.Trainer;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,8 +45,19 @@ final class RunCommand implements Callable<Integer> {
     String config;
 
     @Option(names = "--resume", paramLabel = "RUN_DIR",
-            description = "Continue an interrupted run from its last checkpoint, in the same folder.")
+            description = {"Continue an interrupted run from its newest good checkpoint, in the same folder."
+                    + " Only resume-safe overrides are accepted: " + RESUME_SAFE_TEXT + "."})
     Path resume;
+
+    /**
+     * Overrides that leave the numbers of a run alone, and so may change when it resumes. Every
+     * other key would make the resumed run differ from the one that started.
+     */
+    private static final String RESUME_SAFE_TEXT = "experiment.threads, experiment.plots,"
+            + " experiment.checkpoint-every, experiment.checkpoint-every-seconds";
+    static final Set<String> RESUME_SAFE = Set.of(RESUME_SAFE_TEXT.split(", "));
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*",
             description = "Overrides applied after the config file, such as experiment.seed=3 weighting.gamma=0.001.")
@@ -59,50 +71,102 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PluginRegistry registry = plugins.registry();
         ConfigLoader loader = new ConfigLoader(registry);
-        Config file;
-        RunFolder folder;
-        Checkpoint.Contents resumeFrom = null;
         if (resume != null) {
-            if (config != null) {
-                throw new IllegalArgumentException("--resume continues a run with its own saved config; drop --config");
-            }
-            folder = new RunFolder(resume);
-            if (!Files.isRegularFile(folder.config())) {
-                throw new IllegalArgumentException(resume + " is not a run folder: no config.conf in it");
-            }
-            file = loader.parse(folder.config().toString());
-        } else {
-            file = loader.parse(config != null ? config : DEFAULT_CONFIG);
-            folder = null;
+            return resume(registry, loader);
         }
+        Config file = loader.parse(config != null ? config : DEFAULT_CONFIG);
         if (file.hasPath("suite")) {
             throw new ConfigError(ConfigError.Problem.at(file.getValue("suite").origin(), "suite",
                     "this is a suite config (methods x seeds): run it with `meta4j suite --config " + config + "`"));
         }
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
-        PrintWriter out = spec.commandLine().getOut();
         try (Experiment experiment = Experiment.create(cfg, registry)) {
-            if (folder == null) {
-                Path outDir = Path.of(cfg.experiment().getString("output-dir"));
-                folder = RunFolder.create(outDir, cfg.experiment().getString("name"));
-            } else {
-                resumeFrom = Checkpoint.read(folder.lastCheckpoint(), experiment.manager());
+            Path outDir = Path.of(cfg.experiment().getString("output-dir"));
+            RunFolder folder = RunFolder.create(outDir, cfg.experiment().getString("name"));
+            try (RunFolder.Lock lock = folder.lock(); RunLog log = RunLog.attach(folder.log())) {
+                return recordingFailure(log, () -> train(experiment, folder, null));
             }
-            try (RunLog log = RunLog.attach(folder.log())) {
-                Trainer trainer = new Trainer(experiment, folder);
-                out.println("run folder: " + folder.dir());
+        }
+    }
+
+    private Integer resume(PluginRegistry registry, ConfigLoader loader) throws IOException {
+        if (config != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--resume continues a run with its own saved config; drop --config");
+        }
+        RunFolder folder = new RunFolder(resume);
+        if (!Files.isRegularFile(folder.config())) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    resume + " is not a run folder: no config.conf in it");
+        }
+        Config changes = ConfigLoader.overrides(overrides);
+        for (String key : changes.entrySet().stream().map(java.util.Map.Entry::getKey).sorted().toList()) {
+            if (!RESUME_SAFE.contains(key)) {
+                throw new ConfigError(ConfigError.Problem.at(changes.getValue(key).origin(), key,
+                        "cannot change when a run resumes: the resumed run would not continue the numbers of the"
+                                + " one that started (start a new run instead); resume-safe keys are "
+                                + RESUME_SAFE_TEXT));
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (RunFolder.Lock lock = folder.lock(); RunLog log = RunLog.attach(folder.log())) {
+            if (folder.finished()) {
+                out.println("run " + folder.dir() + " is finished (summary.json); nothing to resume, nothing changed");
                 out.flush();
-                Trainer.Result result = trainer.run(resumeFrom);
-                print(out, "test (final parameters)", result.test());
-                if (!result.testBest().asMap().isEmpty()) {
-                    print(out, "test (best validation checkpoint)", result.testBest());
-                }
-                out.printf(Locale.ROOT, "%.1f steps/s; outputs in %s%n",
-                        result.summary().get("steps_per_second").getAsDouble(), folder.dir());
+                return 0;
             }
-        } catch (UncheckedIOException e) {
+            return recordingFailure(log, () -> continueRun(registry, loader, folder, changes));
+        }
+    }
+
+    private int continueRun(PluginRegistry registry, ConfigLoader loader, RunFolder folder, Config changes)
+            throws IOException {
+        int stale = folder.deleteStaleTemps();
+        if (stale > 0) {
+            LOG.info("deleted {} temporary file(s) that an interrupted write left in {}", stale, folder.dir());
+        }
+        ExperimentConfig cfg = loader.load(loader.parse(folder.config().toString()), changes, Set.of());
+        try (Experiment experiment = Experiment.create(cfg, registry)) {
+            if (!overrides.isEmpty()) {
+                RunFolder.writeAtomically(folder.config(), cfg.render());
+                LOG.info("recorded in {}: {}", folder.config(), String.join(" ", overrides));
+            }
+            Checkpoint.Contents from = Checkpoint.readNewest(folder, experiment.manager());
+            if (from == null) {
+                LOG.warn("{} has no checkpoint yet; training it again from step 0", folder.dir());
+            }
+            return train(experiment, folder, from);
+        }
+    }
+
+    /** Work on a run whose failure must also be written into its run.log. */
+    private interface RunWork {
+        int call() throws IOException;
+    }
+
+    private static int recordingFailure(RunLog log, RunWork work) throws IOException {
+        try {
+            return work.call();
+        } catch (Trainer.Interrupted e) {
+            throw e; // the trainer logged where it stopped
+        } catch (RuntimeException | IOException e) {
+            log.failed(e);
             throw e;
         }
+    }
+
+    private int train(Experiment experiment, RunFolder folder, Checkpoint.Contents from) {
+        PrintWriter out = spec.commandLine().getOut();
+        Trainer trainer = new Trainer(experiment, folder);
+        out.println("run folder: " + folder.dir());
+        out.flush();
+        Trainer.Result result = trainer.run(from);
+        print(out, "test (final parameters)", result.test());
+        if (!result.testBest().asMap().isEmpty()) {
+            print(out, "test (best validation checkpoint)", result.testBest());
+        }
+        out.printf(Locale.ROOT, "%.1f steps/s; outputs in %s%n",
+                result.summary().get("steps_per_second").getAsDouble(), folder.dir());
         out.flush();
         return 0;
     }

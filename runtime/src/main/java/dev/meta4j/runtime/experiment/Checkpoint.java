@@ -9,9 +9,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.meta4j.api.StateDict;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,21 +19,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A checkpoint file: a zip of {@code state.json} (format, step, numbers, integers, run
- * bookkeeping) and {@code arrays.ndlist} (the named arrays in DJL's NDList encoding).
+ * A checkpoint file: one header line {@code meta4j-checkpoint/2 sha256=<hex> bytes=<n>}, then a
+ * zip of {@code state.json} (format, step, numbers, integers, run bookkeeping) and
+ * {@code arrays.ndlist} (the named arrays in DJL's NDList encoding).
  *
  * <p>Written atomically: into a temporary file beside the target, forced to disk, then renamed
- * over it, so a crash at any moment leaves the previous checkpoint intact.
+ * over it, so a crash at any moment leaves the previous checkpoint intact. The header's checksum
+ * is verified before anything is parsed, so a torn or bit-flipped file is reported as corrupt
+ * (with its path) instead of as whatever the zip or JSON parser happens to trip over. Files of
+ * the first format (a bare zip, no header) are still read.
  */
 public final class Checkpoint {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
     static final String FORMAT = "meta4j-checkpoint/1";
+    private static final String HEADER = "meta4j-checkpoint/2";
+    /** A header line is far shorter; a longer first line means the file is not a checkpoint. */
+    private static final int MAX_HEADER = 200;
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private Checkpoint() {}
@@ -49,6 +65,47 @@ public final class Checkpoint {
      */
     public static void write(Path target, long step, StateDict state, Map<String, Object> bookkeeping)
             throws IOException {
+        write(target, null, step, state, bookkeeping);
+    }
+
+    /**
+     * Writes a checkpoint atomically, first keeping the file it replaces as {@code previous}, so
+     * that a checkpoint found corrupt later still has a good predecessor.
+     *
+     * @param target the file
+     * @param previous where the replaced file goes, or null to drop it
+     * @param step the number of completed steps
+     * @param state the state
+     * @param bookkeeping extra values of the trainer (best score, ...)
+     * @throws IOException if writing fails; the previous file is then untouched
+     */
+    public static void write(Path target, Path previous, long step, StateDict state, Map<String, Object> bookkeeping)
+            throws IOException {
+        byte[] payload = payload(step, state, bookkeeping);
+        String head = HEADER + " sha256=" + sha256(payload) + " bytes=" + payload.length + "\n";
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+                out.write(head.getBytes(StandardCharsets.US_ASCII));
+                out.write(payload);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            RunFolder.readableByAll(tmp);
+            // Between these two renames only `previous` exists; readers fall back to it.
+            if (previous != null && Files.exists(target)) {
+                Files.move(target, previous, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        RunFolder.deleteTemps(target.getParent(), target.getFileName() + ".");
+    }
+
+    private static byte[] payload(long step, StateDict state, Map<String, Object> bookkeeping) throws IOException {
         JsonObject json = new JsonObject();
         json.addProperty("format", FORMAT);
         json.addProperty("step", step);
@@ -61,25 +118,23 @@ public final class Checkpoint {
             a.setName(e.getKey());
             arrays.add(a);
         }
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(buf)) {
+            zip.putNextEntry(new ZipEntry("state.json"));
+            zip.write(GSON.toJson(json).getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("arrays.ndlist"));
+            zip.write(arrays.encode());
+            zip.closeEntry();
+        }
+        return buf.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
-                    ZipOutputStream zip = new ZipOutputStream(out)) {
-                zip.putNextEntry(new ZipEntry("state.json"));
-                zip.write(GSON.toJson(json).getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-                zip.putNextEntry(new ZipEntry("arrays.ndlist"));
-                zip.write(arrays.encode());
-                zip.closeEntry();
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            RunFolder.readableByAll(tmp);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 
@@ -92,21 +147,30 @@ public final class Checkpoint {
      */
     public record Contents(long step, StateDict state, JsonObject bookkeeping) {}
 
+    /** The file is there but damaged: its checksum, header or contents do not check out. */
+    public static final class Corrupt extends IOException {
+        Corrupt(Path file, String why) {
+            super("checkpoint " + file + " is corrupt (" + why + ")");
+        }
+    }
+
     /**
      * Reads a checkpoint.
      *
      * @param file the file
      * @param manager where the arrays are created
      * @return the contents
+     * @throws Corrupt if the file is damaged
      * @throws IOException naming the file and what was expected, if it is missing or malformed
      */
     public static Contents read(Path file, NDManager manager) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("no checkpoint at " + file + " (expected a file written by meta4j run)");
         }
+        byte[] payload = verifiedPayload(file, Files.readAllBytes(file));
         byte[] json = null;
         byte[] arrays = null;
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(payload))) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 ByteArrayOutputStream buf = new ByteArrayOutputStream();
                 zip.transferTo(buf);
@@ -116,6 +180,8 @@ public final class Checkpoint {
                     arrays = buf.toByteArray();
                 }
             }
+        } catch (ZipException | java.io.EOFException e) {
+            throw new Corrupt(file, "the zip inside does not read: " + e.getMessage());
         }
         if (json == null || arrays == null) {
             throw new IOException(file + " is not a meta4j checkpoint: expected a zip with state.json and"
@@ -142,5 +208,77 @@ public final class Checkpoint {
             state.restoreArray(a.getName(), a);
         }
         return new Contents(root.get("step").getAsLong(), state, root.getAsJsonObject("bookkeeping"));
+    }
+
+    /**
+     * Reads the newest good checkpoint of a run: {@code last}, else the one it replaced
+     * ({@code last.prev}), else {@code best}. Each one passed over is logged with its path and
+     * why, and which one is used instead.
+     *
+     * @param folder the run
+     * @param manager where the arrays are created
+     * @return the contents, or null if the run has no checkpoint yet
+     * @throws IOException if checkpoints exist but none of them can be read
+     */
+    public static Contents readNewest(RunFolder folder, NDManager manager) throws IOException {
+        List<String> passedOver = new ArrayList<>();
+        for (Path candidate : List.of(folder.lastCheckpoint(), folder.previousCheckpoint(), folder.bestCheckpoint())) {
+            if (!Files.isRegularFile(candidate)) {
+                continue;
+            }
+            try {
+                Contents c = read(candidate, manager);
+                for (String why : passedOver) {
+                    LOG.warn("{}; using {} (step {})", why, candidate, c.step());
+                }
+                return c;
+            } catch (IOException e) {
+                passedOver.add(e.getMessage());
+            }
+        }
+        if (passedOver.isEmpty()) {
+            return null;
+        }
+        throw new IOException(String.join("; ", passedOver) + "; no usable checkpoint is left in "
+                + folder.dir().resolve("checkpoints"));
+    }
+
+    /** The zip inside a checkpoint, after checking the header's length and checksum. */
+    private static byte[] verifiedPayload(Path file, byte[] bytes) throws IOException {
+        if (bytes.length >= 2 && bytes[0] == 'P' && bytes[1] == 'K') {
+            return bytes; // the first format: a bare zip without a checksum
+        }
+        int nl = -1;
+        for (int i = 0; i < Math.min(bytes.length, MAX_HEADER); i++) {
+            if (bytes[i] == '\n') {
+                nl = i;
+                break;
+            }
+        }
+        if (bytes.length == 0) {
+            throw new Corrupt(file, "the file is empty");
+        }
+        String first = new String(bytes, 0, nl < 0 ? Math.min(bytes.length, MAX_HEADER) : nl, StandardCharsets.US_ASCII);
+        if (nl < 0 && (first.startsWith(HEADER) || HEADER.startsWith(first))) {
+            throw new Corrupt(file, "the header is cut short");
+        }
+        if (nl < 0 || !first.startsWith("meta4j-checkpoint/")) {
+            throw new IOException(file + " is not a meta4j checkpoint: expected a zip with state.json and"
+                    + " arrays.ndlist, or a " + HEADER + " header");
+        }
+        String[] fields = first.split(" ");
+        if (!fields[0].equals(HEADER) || fields.length != 3 || !fields[1].startsWith("sha256=")
+                || !fields[2].startsWith("bytes=")) {
+            throw new IOException(file + ": checkpoint header '" + fields[0] + "', this meta4j reads " + HEADER);
+        }
+        byte[] payload = java.util.Arrays.copyOfRange(bytes, nl + 1, bytes.length);
+        if (!fields[2].equals("bytes=" + payload.length)) {
+            throw new Corrupt(file, "the header says " + fields[2].substring(6) + " bytes, the file holds "
+                    + payload.length + " after it");
+        }
+        if (!fields[1].substring(7).equals(sha256(payload))) {
+            throw new Corrupt(file, "checksum mismatch");
+        }
+        return payload;
     }
 }

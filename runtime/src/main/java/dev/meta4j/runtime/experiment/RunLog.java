@@ -1,9 +1,11 @@
 package dev.meta4j.runtime.experiment;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.FileAppender;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,20 @@ public final class RunLog implements AutoCloseable {
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(app);
         return new RunLog(root, app);
+    }
+
+    /**
+     * Records why the run failed, in {@code run.log} only: the command line prints the error on
+     * the console itself, and a run folder without it would not say why it stopped.
+     *
+     * @param failure what ended the run
+     */
+    public void failed(Throwable failure) {
+        if (root == null) {
+            return;
+        }
+        String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        appender.doAppend(new LoggingEvent(RunLog.class.getName(), root, Level.ERROR, "run failed: " + why, null, null));
     }
 
     @Override

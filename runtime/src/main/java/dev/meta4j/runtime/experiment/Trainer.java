@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The training loop: steps, periodic logging and validation, checkpoints ({@code last} after
- * every validation, {@code best} when the selection metric improves), test evaluation at the end,
- * plots and {@code summary.json}.
+ * every validation, every {@code experiment.checkpoint-every} steps and every
+ * {@code experiment.checkpoint-every-seconds}; {@code best} when the selection metric improves),
+ * test evaluation at the end, plots and {@code summary.json}.
+ *
+ * <p>SIGTERM and SIGINT stop the run at the next step boundary (or after the evaluation under
+ * way) with a checkpoint, a partial {@code summary.json} and {@link Interrupted}.
  */
 public final class Trainer {
 
@@ -46,11 +50,17 @@ public final class Trainer {
     private final long stepsPerEpoch;
     private final long logEvery;
     private final long evalEvery;
+    private final long checkpointEvery;
+    private final long checkpointNanos;
 
     private double bestScore = Double.POSITIVE_INFINITY;
     private long bestStep = -1;
     private Metrics lastValidation = Metrics.empty();
     private final MetricWindow window = new MetricWindow();
+    // Time spent by earlier processes on the work a resumed run keeps: for speed figures only.
+    private long trainNanosBefore;
+    private long timedStepsBefore;
+    private long wallNanosBefore;
     private java.util.function.LongConsumer afterStep = step -> {};
 
     /**
@@ -96,6 +106,8 @@ public final class Trainer {
         } else {
             this.evalEvery = ex.getLong("eval-every");
         }
+        this.checkpointEvery = ex.getLong("checkpoint-every");
+        this.checkpointNanos = ex.getLong("checkpoint-every-seconds") * 1_000_000_000L;
     }
 
     /**
@@ -121,6 +133,7 @@ public final class Trainer {
      * @param resumeFrom the checkpoint to continue from, or null
      * @return the result
      * @throws TrainingFailed if the loss becomes NaN or infinite
+     * @throws Interrupted if SIGTERM or SIGINT stopped the run (after a checkpoint)
      */
     public Result run(Checkpoint.Contents resumeFrom) {
         Config ex = experiment.config().experiment();
@@ -135,26 +148,27 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        long wallStart = System.nanoTime();
-        long trainNanos = 0;
-        try (MetricsLog metrics = MetricsLog.open(folder.metrics(), resumeFrom == null ? -1 : start)) {
+        Clock clock = new Clock(start);
+        try (StopSignals signals = StopSignals.install(); MetricsLog metrics = resumeFrom == null
+                ? MetricsLog.create(folder.metrics())
+                : MetricsLog.resume(folder.metrics(), resumeFrom.bookkeeping().has("metricsLines")
+                        ? resumeFrom.bookkeeping().get("metricsLines").getAsLong() : -1, start)) {
             Progress progress = Progress.forConsole(totalSteps, start);
-            double lr = Double.NaN;
             for (long s = start; s < totalSteps; s++) {
-                lr = experiment.optimizer().baseLearningRate()
+                double lr = experiment.optimizer().baseLearningRate()
                         * experiment.scheduler().factor(new TrainingClock(s, totalSteps, stepsPerEpoch));
                 long t0 = System.nanoTime();
                 Metrics m;
                 try (NDManager stepManager = experiment.manager().newSubManager()) {
                     m = algorithm.trainStep(new Step(s, lr, stepManager));
                 }
-                trainNanos += System.nanoTime() - t0;
+                clock.stepTook(System.nanoTime() - t0);
                 window.add(m);
                 long done = s + 1;
                 OptionalDouble loss = m.get("loss");
                 if (loss.isPresent() && !Double.isFinite(loss.getAsDouble())) {
                     metrics.write(done, "train", lr, m);
-                    writeSummary("diverged", start, done, wallStart, trainNanos, Metrics.empty(), Metrics.empty());
+                    writeSummary("diverged", done, clock, Metrics.empty(), Metrics.empty());
                     throw new TrainingFailed("training diverged at step " + done + ": loss is " + loss.getAsDouble()
                             + " (lower the learning rate?); outputs are in " + folder.dir());
                 }
@@ -163,8 +177,14 @@ public final class Trainer {
                     window.clear();
                 }
                 progress.update(done, loss.isPresent() ? String.format(Locale.ROOT, "loss %.4g", loss.getAsDouble()) : "");
-                if ((evalEvery > 0 && done % evalEvery == 0) || done == totalSteps) {
-                    validate(done, metrics);
+                boolean validated = (evalEvery > 0 && done % evalEvery == 0) || done == totalSteps;
+                boolean better = validated && validate(done, metrics);
+                String stop = signals.received();
+                if (validated || stop != null || clock.checkpointDue(done)) {
+                    checkpoint(done, metrics, better, clock);
+                }
+                if (stop != null) {
+                    throw interrupted(stop, signals.exitCode(), done, "", clock);
                 }
                 afterStep.accept(done);
             }
@@ -173,23 +193,43 @@ public final class Trainer {
             Metrics testBest = Metrics.empty();
             if (ex.getBoolean("test")) {
                 test = evaluate(Split.TEST, "test", totalSteps, metrics, ex.getBoolean("plots"));
+                stopIfSignalled(signals, clock);
                 if (bestStep >= 0 && bestStep != totalSteps) {
                     Checkpoint.Contents best = Checkpoint.read(folder.bestCheckpoint(), experiment.manager());
                     experiment.loadState(best.state());
                     testBest = evaluate(Split.TEST, "test-best", totalSteps, metrics, false);
+                    stopIfSignalled(signals, clock);
                 }
             }
             if (ex.getBoolean("plots")) {
                 PlotRenderer.render(TrainingCurves.of(metrics.lines()), folder.plot("training-curves"));
             }
-            JsonObject summary = writeSummary("finished", start, totalSteps, wallStart, trainNanos, test, testBest);
+            JsonObject summary = writeSummary("finished", totalSteps, clock, test, testBest);
             return new Result(folder, test, testBest, summary);
         } catch (IOException e) {
             throw new UncheckedIOException("writing run outputs in " + folder.dir() + " failed: " + e.getMessage(), e);
         }
     }
 
-    private void validate(long done, MetricsLog metrics) throws IOException {
+    /** A signal in the test phase: the checkpoint of the last step stands, the test is redone on resume. */
+    private void stopIfSignalled(StopSignals signals, Clock clock) throws IOException {
+        String stop = signals.received();
+        if (stop != null) {
+            throw interrupted(stop, signals.exitCode(), totalSteps, " (in the test phase)", clock);
+        }
+    }
+
+    private Interrupted interrupted(String signal, int exitCode, long done, String phase, Clock clock)
+            throws IOException {
+        writeSummary("interrupted", done, clock, Metrics.empty(), Metrics.empty());
+        String message = "interrupted by " + signal + " at step " + done + phase + "; resume with: meta4j run --resume "
+                + folder.dir();
+        LOG.warn(message);
+        return new Interrupted(message, exitCode);
+    }
+
+    /** Returns whether the score is the best so far. */
+    private boolean validate(long done, MetricsLog metrics) throws IOException {
         Metrics v = evaluate(Split.VALIDATION, "validation", done, metrics, false);
         lastValidation = v;
         OptionalDouble value = v.get(selection.metric());
@@ -204,16 +244,27 @@ public final class Trainer {
             bestScore = score;
             bestStep = done;
         }
+        LOG.debug("validation at step {}: {}", done, v);
+        return better;
+    }
+
+    /**
+     * Writes {@code last} (and {@code best} first, so that {@code last} never names a best step
+     * whose file is older). Only reads the state: a run with many checkpoints computes exactly
+     * what a run with few does.
+     */
+    private void checkpoint(long done, MetricsLog metrics, boolean better, Clock clock) throws IOException {
+        metrics.sync();
         try (NDManager tmp = experiment.manager().newSubManager()) {
             StateDict scoped = new StateDict(tmp);
             experiment.saveState(scoped);
-            Map<String, Object> book = bookkeeping();
-            Checkpoint.write(folder.lastCheckpoint(), done, scoped, book);
+            Map<String, Object> book = bookkeeping(metrics.lines().size(), done, clock);
             if (better) {
                 Checkpoint.write(folder.bestCheckpoint(), done, scoped, book);
             }
+            Checkpoint.write(folder.lastCheckpoint(), folder.previousCheckpoint(), done, scoped, book);
         }
-        LOG.debug("validation at step {}: {}", done, v);
+        clock.checkpointed();
     }
 
     private Metrics evaluate(Split split, String label, long step, MetricsLog metrics, boolean plots) throws IOException {
@@ -230,11 +281,16 @@ public final class Trainer {
         return ev.metrics();
     }
 
-    private Map<String, Object> bookkeeping() {
+    private Map<String, Object> bookkeeping(int metricsLines, long done, Clock clock) {
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("bestScore", bestScore);
         b.put("bestStep", bestStep);
         b.put("window", window.snapshot());
+        b.put("lastValidation", lastValidation.asMap());
+        b.put("metricsLines", metricsLines);
+        b.put("trainNanos", clock.trainNanos());
+        b.put("timedSteps", clock.timedSteps(done));
+        b.put("wallNanos", clock.wallNanos());
         return b;
     }
 
@@ -244,22 +300,69 @@ public final class Trainer {
         bestScore = b.get("bestScore").getAsDouble();
         bestStep = b.get("bestStep").getAsLong();
         window.restore(b.getAsJsonObject("window"));
+        if (b.has("lastValidation")) {
+            Metrics.Builder v = Metrics.builder();
+            b.getAsJsonObject("lastValidation").entrySet().forEach(e -> v.put(e.getKey(), e.getValue().getAsDouble()));
+            lastValidation = v.build();
+        }
+        trainNanosBefore = b.has("trainNanos") ? b.get("trainNanos").getAsLong() : 0;
+        timedStepsBefore = b.has("timedSteps") ? b.get("timedSteps").getAsLong() : 0;
+        wallNanosBefore = b.has("wallNanos") ? b.get("wallNanos").getAsLong() : 0;
         return c.step();
     }
 
-    private JsonObject writeSummary(String status, long start, long done, long wallStart, long trainNanos,
-            Metrics test, Metrics testBest) throws IOException {
+    /**
+     * The wall-clock side of a run: when the next timed checkpoint is due, and the time the kept
+     * work took, over every process that worked on it. None of it reaches the numbers.
+     */
+    private final class Clock {
+        private final long start;
+        private final long wallStart = System.nanoTime();
+        private long lastCheckpoint = wallStart;
+        private long stepNanos;
+
+        Clock(long start) {
+            this.start = start;
+        }
+
+        boolean checkpointDue(long done) {
+            return (checkpointEvery > 0 && done % checkpointEvery == 0)
+                    || (checkpointNanos > 0 && System.nanoTime() - lastCheckpoint >= checkpointNanos);
+        }
+
+        void checkpointed() {
+            lastCheckpoint = System.nanoTime();
+        }
+
+        void stepTook(long nanos) {
+            stepNanos += nanos;
+        }
+
+        long trainNanos() {
+            return trainNanosBefore + stepNanos;
+        }
+
+        long timedSteps(long done) {
+            return timedStepsBefore + done - start;
+        }
+
+        long wallNanos() {
+            return wallNanosBefore + System.nanoTime() - wallStart;
+        }
+    }
+
+    private JsonObject writeSummary(String status, long done, Clock clock, Metrics test, Metrics testBest)
+            throws IOException {
         JsonObject s = new JsonObject();
         Config ex = experiment.config().experiment();
         s.addProperty("name", ex.getString("name"));
         s.addProperty("status", status);
         s.addProperty("seed", ex.getLong("seed"));
         s.addProperty("steps", done);
-        s.addProperty("first_step", start);
-        double trainSeconds = trainNanos / 1e9;
+        double trainSeconds = clock.trainNanos() / 1e9;
         s.addProperty("train_seconds", trainSeconds);
-        s.addProperty("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-        s.addProperty("steps_per_second", trainSeconds > 0 ? (done - start) / trainSeconds : 0);
+        s.addProperty("wall_seconds", clock.wallNanos() / 1e9);
+        s.addProperty("steps_per_second", trainSeconds > 0 ? clock.timedSteps(done) / trainSeconds : 0);
         JsonObject sel = new JsonObject();
         sel.addProperty("metric", "validation/" + selection.metric());
         sel.addProperty("higher_is_better", selection.higherIsBetter());
@@ -281,6 +384,21 @@ public final class Trainer {
     public static final class TrainingFailed extends RuntimeException {
         TrainingFailed(String message) {
             super(message);
+        }
+    }
+
+    /** SIGTERM or SIGINT stopped the run; a checkpoint and a partial summary were written. */
+    public static final class Interrupted extends RuntimeException {
+        private final int exitCode;
+
+        Interrupted(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        /** @return the conventional exit code: 128 + the signal's number */
+        public int exitCode() {
+            return exitCode;
         }
     }
 }

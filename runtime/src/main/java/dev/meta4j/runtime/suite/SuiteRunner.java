@@ -115,17 +115,29 @@ public final class SuiteRunner {
                 Files.move(folder.dir(), stale);
             }
             Files.createDirectories(folder.dir().resolve("checkpoints"));
-            try (Experiment e = Experiment.create(cfg, registry); RunLog log = RunLog.attach(folder.log())) {
-                if (Files.isRegularFile(folder.lastCheckpoint()) && Files.isRegularFile(folder.config())) {
-                    resume = Checkpoint.read(folder.lastCheckpoint(), e.manager());
-                    LOG.info("{}: resuming at step {}", folder.dir(), resume.step());
-                } else {
-                    Files.deleteIfExists(folder.metrics());
+            try (RunFolder.Lock lock = folder.lock(); Experiment e = Experiment.create(cfg, registry);
+                    RunLog log = RunLog.attach(folder.log())) {
+                if (Files.isRegularFile(folder.config())) {
+                    folder.deleteStaleTemps();
+                    resume = Checkpoint.readNewest(folder, e.manager());
                 }
-                Trainer.Result r = new Trainer(e, folder).run(resume);
+                if (resume != null) {
+                    LOG.info("{}: resuming at step {}", folder.dir(), resume.step());
+                }
+                Trainer.Result r;
+                try {
+                    r = new Trainer(e, folder).run(resume);
+                } catch (RuntimeException failure) {
+                    if (!(failure instanceof Trainer.Interrupted)) {
+                        log.failed(failure);
+                    }
+                    throw failure;
+                }
                 Map<String, Double> metrics = r.testBest().asMap().isEmpty() ? r.test().asMap() : r.testBest().asMap();
                 return new RunOutcome(run, "finished", metrics, (System.nanoTime() - t0) / 1e9);
             }
+        } catch (Trainer.Interrupted stopped) {
+            throw stopped; // the whole suite stops; running it again resumes this run
         } catch (Exception | AssertionError ex) {
             String reason = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             LOG.error("{} seed {} failed: {}", run.label(), run.seed(), reason);
