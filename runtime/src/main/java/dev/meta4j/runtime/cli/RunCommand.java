@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
         }
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
         PrintWriter out = spec.commandLine().getOut();
-        try (Experiment experiment = Experiment.create(cfg, registry)) {
+        try (Experiment experiment = Preflight.start(cfg, registry)) {
             if (folder == null) {
                 Path outDir = Path.of(cfg.experiment().getString("output-dir"));
                 folder = RunFolder.create(outDir, cfg.experiment().getString("name"));

@@ -5,6 +5,7 @@ import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
+import dev.meta4j.runtime.suite.SuitePlan;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code meta4j validate --config FILE}: checks a config without running it. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a config (keys, types, ranges, plugin names) without running anything; "
-                + "exit code 2 if it is invalid.")
+        description = "Check a config as strictly as `run` does (keys, types, ranges, plugin names, and every"
+                + " plugin's own checks, by creating the plugins) without training or writing anything;"
+                + " exit code 2 if it is invalid.")
 final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true,
@@ -42,6 +44,11 @@ final class ValidateCommand implements Callable<Integer> {
         ConfigLoader loader = new ConfigLoader(registry);
         Config file = loader.parse(config);
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of("suite"));
+        if (file.hasPath("suite")) {
+            SuitePlan.of(cfg.user());
+        }
+        // Creates every plugin as `run` does, so that their own checks run too; nothing is trained or written.
+        Preflight.start(cfg, registry).close();
         PrintWriter out = spec.commandLine().getOut();
         StringBuilder sb = new StringBuilder();
         for (PluginKind k : PluginKind.values()) {
