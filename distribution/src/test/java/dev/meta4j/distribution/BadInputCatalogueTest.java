@@ -273,6 +273,10 @@ class BadInputCatalogueTest {
                 "methods = [ls], method-overrides { famo { weighting.gamma = 0.1 } }")).mentions("suite.method-overrides.famo");
         c("suite duplicate single-task").suite(suiteBase.replace("methods = [ls]", "methods = [ls], single-task = [left, left]"))
                 .mentions("suite.single-task", "twice");
+        c("suite unknown method").suite(suiteBase.replace("methods = [ls]", "methods = [ls, famoo]"))
+                .mentions("weighting.type", "famoo", "did you mean 'famo'");
+        c("suite method that fails its checks").suite(suiteBase.replace("methods = [ls]",
+                "methods = [ls, famo], method-overrides { famo { weighting.min-losses = [0, 0, 0] } }")).mentions("min-losses");
         c("suite given to suite with a bad base").args("suite", "--config", "{dir}/c.conf")
                 .file("c.conf", suiteBase.replace("hidden = 4", "hidden = 4.5")).mentions("model.hidden", "whole");
 

@@ -52,6 +52,7 @@ final class SuiteCommand implements Callable<Integer> {
         Config base = file.withoutPath("suite");
         SuiteRunner runner = new SuiteRunner(registry, loader);
         List<ExperimentConfig> configs = runner.configs(base, cli, plan);
+        Preflight.startEachMethod(plan, configs, registry);
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Path.of(configs.get(0).experiment().getString("output-dir")).resolve(plan.name());
         out.println("suite " + plan.name() + ": " + plan.runs().size() + " runs in " + dir);

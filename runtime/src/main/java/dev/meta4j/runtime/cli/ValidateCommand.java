@@ -6,6 +6,7 @@ import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import dev.meta4j.runtime.suite.SuitePlan;
+import dev.meta4j.runtime.suite.SuiteRunner;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +45,11 @@ final class ValidateCommand implements Callable<Integer> {
         ConfigLoader loader = new ConfigLoader(registry);
         Config file = loader.parse(config);
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of("suite"));
-        if (file.hasPath("suite")) {
-            SuitePlan.of(cfg.user());
-        }
         // Creates every plugin as `run` does, so that their own checks run too; nothing is trained or written.
         Preflight.start(cfg, registry).close();
+        if (file.hasPath("suite")) {
+            validateSuite(file, registry, loader);
+        }
         PrintWriter out = spec.commandLine().getOut();
         StringBuilder sb = new StringBuilder();
         for (PluginKind k : PluginKind.values()) {
@@ -60,5 +61,13 @@ final class ValidateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Every run of a suite loads, and the first run of each method starts, as `suite` checks them. */
+    private void validateSuite(Config file, PluginRegistry registry, ConfigLoader loader) {
+        Config cli = ConfigLoader.overrides(overrides);
+        SuitePlan plan = SuitePlan.of(cli.withFallback(file).resolve());
+        List<ExperimentConfig> configs = new SuiteRunner(registry, loader).configs(file.withoutPath("suite"), cli, plan);
+        Preflight.startEachMethod(plan, configs, registry);
     }
 }

@@ -167,16 +167,10 @@ public final class ConfigLoader {
                 plugins.put(kind, choice);
             }
         }
-        for (PluginKind required : new PluginKind[] {PluginKind.ALGORITHM, PluginKind.DATASET, PluginKind.MODEL}) {
-            if (!plugins.containsKey(required) && !user.hasPath(required.section())) {
-                problems.add(Problem.at(file.root().origin(), required.section(), "missing section: " + required.section()
-                        + " { type = ... }; known: " + String.join(", ", registry.all(required).keySet())));
-            }
-        }
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
-        return new ExperimentConfig(experiment, plugins, user);
+        return new ExperimentConfig(experiment, plugins, user, file.root().origin());
     }
 
     /**
