@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.meta4j.runtime.config.ConfigLoader;
-import dev.meta4j.runtime.config.Constraint;
+import dev.meta4j.runtime.config.Declaration;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every setting of every plugin (and of the experiment) is documented in its reference.conf, and
- * every default satisfies its own {@code @range}/{@code @oneof}: `meta4j describe` never shows an
+ * every default satisfies its own declaration ({@code @int}, {@code @range}, {@code @oneof}): `meta4j describe` never shows an
  * undocumented key, and validation never rejects a default.
  */
 class ReferenceDefaultsTest {
@@ -53,7 +53,7 @@ class ReferenceDefaultsTest {
                 problems.add(key + " (" + v.origin().description() + "): no comment documents it");
             }
             try {
-                Constraint.of(v).flatMap(c -> c.violation(v)).ifPresent(m -> problems.add(key + ": default " + m));
+                Declaration.of(v).problem(v).ifPresent(m -> problems.add(key + ": default " + m));
             } catch (RuntimeException ex) {
                 problems.add(key + ": malformed constraint: " + ex.getMessage());
             }

@@ -110,6 +110,7 @@ class ThirdPartyPluginTest {
     private static final String REFERENCE = """
             meta4j.algorithm.%NAME% {
               # Tasks pooled per step.
+              # @int
               # @range [1, inf)
               tasks-per-step = 10
             }

@@ -53,8 +53,15 @@ public final class Sine implements TaskSource {
         this.validationSeed = c.getLong("validation-seed");
         this.testSeed = c.getLong("test-seed");
         this.dataType = dataType;
-        if (ampLow > ampHigh || phaseLow > phaseHigh || xLow >= xHigh) {
-            throw new IllegalArgumentException("each *-min must not exceed its *-max");
+        checkOrder("amplitude", ampLow, ampHigh, false);
+        checkOrder("phase", phaseLow, phaseHigh, false);
+        checkOrder("x", xLow, xHigh, true);
+    }
+
+    private static void checkOrder(String name, double min, double max, boolean strict) {
+        if (strict ? min >= max : min > max) {
+            throw new IllegalArgumentException(name + "-min = " + min + " must be " + (strict ? "below" : "at most") + " "
+                    + name + "-max = " + max + "; swap them or change one");
         }
     }
 

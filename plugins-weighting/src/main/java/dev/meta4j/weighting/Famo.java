@@ -94,6 +94,19 @@ public final class Famo implements WeightingMethod {
         return updateLogits;
     }
 
+    /** A min-losses list of the wrong length is a config error, found before training starts. */
+    @Override
+    public void init(int taskCount) {
+        checkMinLosses(taskCount);
+    }
+
+    private void checkMinLosses(int k) {
+        if (minLosses != null && minLosses.length != k) {
+            throw new IllegalArgumentException("famo.min-losses has " + minLosses.length + " values for " + k
+                    + " tasks; give one lower bound per task, or null for all 0");
+        }
+    }
+
     @Override
     public Combination combine(TaskSignals signals) {
         NDArray losses = signals.losses();
@@ -103,10 +116,7 @@ public final class Famo implements WeightingMethod {
             logits = new double[k];
         }
         LossVectors.checkTaskCount("famo", logits.length, k);
-        if (minLosses != null && minLosses.length != k) {
-            throw new IllegalArgumentException("famo.min-losses has " + minLosses.length
-                    + " values but the step has " + k + " task losses");
-        }
+        checkMinLosses(k);
         double[] z = StableSoftmax.of(logits);
         // D_i = l_i - shift_i + eps, shift_i = l*_i, or l_i itself for a loss below its l*
         double[] shift = new double[k];

@@ -55,8 +55,8 @@ final class FixedTaskWeights {
             return ones;
         }
         if (weights.length != k) {
-            throw new IllegalArgumentException(method + "." + key + " has " + weights.length
-                    + " weights but the step has " + k + " task losses");
+            throw new IllegalArgumentException(method + "." + key + " has " + weights.length + " weights for " + k
+                    + " tasks; give one weight per task, or null for all 1");
         }
         return weights.clone();
     }

@@ -29,6 +29,12 @@ public final class LinearScalarization implements WeightingMethod {
         return Need.LOSSES;
     }
 
+    /** A weights list of the wrong length is a config error, found before training starts. */
+    @Override
+    public void init(int taskCount) {
+        weights.forTasks(taskCount);
+    }
+
     @Override
     public Combination combine(TaskSignals signals) {
         double[] w = weights.forTasks(signals.taskCount());

@@ -42,6 +42,12 @@ public final class ScaleInvariantLs implements WeightingMethod {
         return Need.LOSSES;
     }
 
+    /** A weights list of the wrong length is a config error, found before training starts. */
+    @Override
+    public void init(int taskCount) {
+        weights.forTasks(taskCount);
+    }
+
     @Override
     public Combination combine(TaskSignals signals) {
         NDArray losses = signals.losses();

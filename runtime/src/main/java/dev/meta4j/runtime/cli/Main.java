@@ -60,27 +60,31 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean trace = parseResult.hasMatchedOption("--stacktrace")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--stacktrace"));
+            boolean trace = PluginOptions.debug(parseResult);
             if (ex instanceof Trainer.Interrupted stopped) {
                 return stopped.exitCode(); // the trainer said where it stopped, on stderr and in run.log
             }
+            int code;
             if (ex instanceof ConfigError) {
                 err.println("error: " + ex.getMessage());
-                return EXIT_CONFIG;
-            }
-            if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
+                code = EXIT_CONFIG;
+            } else if (ex instanceof com.typesafe.config.ConfigException) {
+                // A value a command read itself, with Typesafe's own message: file, line and key.
+                err.println("error: invalid configuration: " + ex.getMessage());
+                code = EXIT_CONFIG;
+            } else if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
                     || ex instanceof IllegalStateException || ex instanceof java.io.IOException
                     || ex instanceof java.io.UncheckedIOException) {
                 err.println("error: " + ex.getMessage());
-                if (trace) {
-                    ex.printStackTrace(err);
-                }
-                return ex instanceof PluginError ? EXIT_CONFIG : EXIT_FAILED;
+                code = ex instanceof PluginError ? EXIT_CONFIG : EXIT_FAILED;
+            } else {
+                err.println("error: " + ex + (trace ? "" : " (an internal error: rerun with --debug for the stack trace, and report it)"));
+                code = EXIT_FAILED;
             }
-            err.println("error: " + ex);
-            ex.printStackTrace(err);
-            return EXIT_FAILED;
+            if (trace) {
+                ex.printStackTrace(err);
+            }
+            return code;
         });
         return cl.execute(args);
     }

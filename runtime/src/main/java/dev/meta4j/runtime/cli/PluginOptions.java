@@ -4,9 +4,10 @@ import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** Where third-party plugin jars are looked for; shared by the commands. */
+/** The options every command shares: where third-party plugin jars are looked for, and {@code --debug}. */
 final class PluginOptions {
 
     @Option(names = "--plugins", paramLabel = "DIR",
@@ -14,8 +15,19 @@ final class PluginOptions {
                     + "$META4J_HOME/plugins and ./plugins.")
     List<Path> dirs = new ArrayList<>();
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Option(names = {"--debug", "--stacktrace"},
+            description = "Print stack traces of errors, and the engine's own log lines (DJL, native loading).")
+    boolean debug;
+
+    /** Whether a parsed command line asked for {@code --debug}, at any level. */
+    static boolean debug(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     List<Path> all() {
         List<Path> out = new ArrayList<>(dirs);
@@ -28,6 +40,7 @@ final class PluginOptions {
     }
 
     PluginRegistry registry() {
-        return PluginRegistry.discover(all());
+        EngineLogging.verbose(debug);
+        return PluginRegistry.discover(dirs, all());
     }
 }

@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
                     "this is a suite config (methods x seeds): run it with `meta4j suite --config " + config + "`"));
         }
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
-        try (Experiment experiment = Experiment.create(cfg, registry)) {
+        try (Experiment experiment = Preflight.start(cfg, registry)) {
             Path outDir = Path.of(cfg.experiment().getString("output-dir"));
             RunFolder folder = RunFolder.create(outDir, cfg.experiment().getString("name"));
             try (RunFolder.Lock lock = folder.lock(); RunLog log = RunLog.attach(folder.log())) {
@@ -126,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
             LOG.info("deleted {} temporary file(s) that an interrupted write left in {}", stale, folder.dir());
         }
         ExperimentConfig cfg = loader.load(loader.parse(folder.config().toString()), changes, Set.of());
-        try (Experiment experiment = Experiment.create(cfg, registry)) {
+        try (Experiment experiment = Preflight.start(cfg, registry)) {
             if (!overrides.isEmpty()) {
                 RunFolder.writeAtomically(folder.config(), cfg.render());
                 LOG.info("recorded in {}: {}", folder.config(), String.join(" ", overrides));

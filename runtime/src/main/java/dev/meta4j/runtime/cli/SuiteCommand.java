@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 /** {@code meta4j suite --config FILE}: a grid of methods × seeds into one results table. */
 @Command(name = "suite", mixinStandardHelpOptions = true,
         description = {"Run a benchmark suite (methods × seeds, plus single-task baselines) and write one"
-                + " results table (Markdown and CSV: per-task test metrics mean ± std, Δm%, mean rank) and a plot.",
+                + " results table (Markdown and CSV: per-task test metrics mean ± std, Δm%%, mean rank) and a plot.",
             "Runs that finished before are skipped, interrupted runs resume, failed runs are reported in the"
                     + " table without stopping the others."})
 final class SuiteCommand implements Callable<Integer> {
@@ -52,6 +52,7 @@ final class SuiteCommand implements Callable<Integer> {
         Config base = file.withoutPath("suite");
         SuiteRunner runner = new SuiteRunner(registry, loader);
         List<ExperimentConfig> configs = runner.configs(base, cli, plan);
+        Preflight.startEachMethod(plan, configs, registry);
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Path.of(configs.get(0).experiment().getString("output-dir")).resolve(plan.name());
         out.println("suite " + plan.name() + ": " + plan.runs().size() + " runs in " + dir);

@@ -5,6 +5,8 @@ import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
+import dev.meta4j.runtime.suite.SuitePlan;
+import dev.meta4j.runtime.suite.SuiteRunner;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +20,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code meta4j validate --config FILE}: checks a config without running it. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a config (keys, types, ranges, plugin names) without running anything; "
-                + "exit code 2 if it is invalid.")
+        description = "Check a config as strictly as `run` does (keys, types, ranges, plugin names, and every"
+                + " plugin's own checks, by creating the plugins) without training or writing anything;"
+                + " exit code 2 if it is invalid.")
 final class ValidateCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", required = true,
@@ -42,6 +45,11 @@ final class ValidateCommand implements Callable<Integer> {
         ConfigLoader loader = new ConfigLoader(registry);
         Config file = loader.parse(config);
         ExperimentConfig cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of("suite"));
+        // Creates every plugin as `run` does, so that their own checks run too; nothing is trained or written.
+        Preflight.start(cfg, registry).close();
+        if (file.hasPath("suite")) {
+            validateSuite(file, registry, loader);
+        }
         PrintWriter out = spec.commandLine().getOut();
         StringBuilder sb = new StringBuilder();
         for (PluginKind k : PluginKind.values()) {
@@ -53,5 +61,13 @@ final class ValidateCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Every run of a suite loads, and the first run of each method starts, as `suite` checks them. */
+    private void validateSuite(Config file, PluginRegistry registry, ConfigLoader loader) {
+        Config cli = ConfigLoader.overrides(overrides);
+        SuitePlan plan = SuitePlan.of(cli.withFallback(file).resolve());
+        List<ExperimentConfig> configs = new SuiteRunner(registry, loader).configs(file.withoutPath("suite"), cli, plan);
+        Preflight.startEachMethod(plan, configs, registry);
     }
 }

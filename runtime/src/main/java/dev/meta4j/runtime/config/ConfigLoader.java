@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.meta4j.runtime.config.ConfigError.Problem;
@@ -78,22 +79,26 @@ public final class ConfigLoader {
      * @throws ConfigError if it cannot be found or parsed
      */
     public Config parse(String source) {
-        ConfigParseOptions options = ConfigParseOptions.defaults().setAllowMissing(false).setClassLoader(registry.classLoader());
+        Includes includes = new Includes(registry.classLoader(), BUNDLED_PREFIX);
         try {
             if (source.startsWith("classpath:")) {
-                return ConfigFactory.parseResources(source.substring("classpath:".length()), options);
+                return includes.parseResource(source.substring("classpath:".length()));
             }
             Path p = Path.of(source);
             if (Files.isRegularFile(p)) {
-                return ConfigFactory.parseFile(p.toFile(), options);
+                return includes.parseFile(p);
             }
             if (registry.classLoader().getResource(BUNDLED_PREFIX + source) != null) {
-                return ConfigFactory.parseResources(BUNDLED_PREFIX + source, options);
+                return includes.parseResource(BUNDLED_PREFIX + source);
             }
+            List<String> bundled = BundledConfigs.names(registry.classLoader(), BUNDLED_PREFIX);
+            String hint = Suggestions.closest(p.getFileName() == null ? source : p.getFileName().toString(), bundled)
+                    .map(s -> "; did you mean '" + s + "'?").orElse(".");
             throw new ConfigError(new Problem(source, "--config",
-                    "no such file" + (Files.exists(p) ? " (it is a folder)" : "") + ", and no bundled example config of that name"));
+                    "no such file" + (Files.exists(p) ? " (it is a folder)" : "") + ", and no bundled example config of that name"
+                            + hint + (bundled.isEmpty() ? "" : " Bundled: " + String.join(", ", bundled))));
         } catch (ConfigException e) {
-            throw new ConfigError(Problem.at(e.origin(), "(syntax)", stripOrigin(e)));
+            throw new ConfigError(Problem.at(e.origin(), "(syntax)", SyntaxMessages.explain(e, stripOrigin(e))));
         }
     }
 
@@ -112,11 +117,18 @@ public final class ConfigLoader {
                 throw new ConfigError(new Problem("command line", arg, "expected key=value, such as experiment.seed=3"));
             }
             ConfigParseOptions o = ConfigParseOptions.defaults().setOriginDescription("command line argument '" + arg + "'");
+            Config parsed;
             try {
-                c = ConfigFactory.parseString(arg, o).withFallback(c);
+                parsed = ConfigFactory.parseString(arg, o);
             } catch (ConfigException e) {
-                throw new ConfigError(new Problem("command line", arg, stripOrigin(e)));
+                // A plain word that is not HOCON, such as cuda:0 or a Windows path, is meant as a string.
+                try {
+                    parsed = ConfigFactory.parseString(arg.substring(0, eq) + "=" + ConfigUtil.quoteString(arg.substring(eq + 1)), o);
+                } catch (ConfigException notAKey) {
+                    throw new ConfigError(new Problem("command line", arg, stripOrigin(e)));
+                }
             }
+            c = parsed.withFallback(c);
         }
         return c;
     }
@@ -158,7 +170,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
-        return new ExperimentConfig(experiment, plugins, user);
+        return new ExperimentConfig(experiment, plugins, user, file.root().origin());
     }
 
     /**
@@ -248,70 +260,11 @@ public final class ConfigLoader {
                 problems.add(Problem.at(value.origin(), full, "unknown key" + suggestion(key, valid) + list));
                 continue;
             }
-            typeProblem(def, value).ifPresent(m -> problems.add(Problem.at(value.origin(), full, m)));
+            Declaration.of(def).problem(value).ifPresent(m -> problems.add(Problem.at(value.origin(), full, m)));
             if (def.valueType() == ConfigValueType.OBJECT && value.valueType() == ConfigValueType.OBJECT) {
                 checkObject((ConfigObject) value, (ConfigObject) def, full, problems);
             }
-            Constraint.of(def).flatMap(c -> c.violation(value)).ifPresent(m -> problems.add(Problem.at(value.origin(), full, m)));
         }
-    }
-
-    private static java.util.Optional<String> typeProblem(ConfigValue def, ConfigValue value) {
-        ConfigValueType want = def.valueType();
-        ConfigValueType got = value.valueType();
-        if (want == ConfigValueType.NULL || got == ConfigValueType.NULL || want == got) {
-            if (want == ConfigValueType.NUMBER && got == ConfigValueType.NUMBER && isIntegral(def)
-                    && !isIntegral(value)) {
-                return java.util.Optional.of("expected a whole number, got " + value.unwrapped());
-            }
-            return java.util.Optional.empty();
-        }
-        String raw = String.valueOf(value.unwrapped());
-        switch (want) {
-            case NUMBER:
-                if (got == ConfigValueType.STRING) {
-                    try {
-                        double d = Double.parseDouble(raw);
-                        if (isIntegral(def) && d != Math.rint(d)) {
-                            return java.util.Optional.of("expected a whole number, got " + raw);
-                        }
-                        return java.util.Optional.empty();
-                    } catch (NumberFormatException ignored) {
-                        // fall through to the message
-                    }
-                }
-                return java.util.Optional.of("expected a number, got " + describe(value));
-            case BOOLEAN:
-                if (got == ConfigValueType.STRING && Set.of("true", "false", "yes", "no", "on", "off").contains(raw)) {
-                    return java.util.Optional.empty();
-                }
-                return java.util.Optional.of("expected true or false, got " + describe(value));
-            case STRING:
-                if (got == ConfigValueType.NUMBER || got == ConfigValueType.BOOLEAN) {
-                    return java.util.Optional.empty();
-                }
-                return java.util.Optional.of("expected a string, got " + describe(value));
-            case LIST:
-                return java.util.Optional.of("expected a list [ ... ], got " + describe(value));
-            case OBJECT:
-                return java.util.Optional.of("expected a section { ... }, got " + describe(value));
-            default:
-                return java.util.Optional.empty();
-        }
-    }
-
-    private static boolean isIntegral(ConfigValue v) {
-        Object u = v.unwrapped();
-        return u instanceof Integer || u instanceof Long;
-    }
-
-    private static String describe(ConfigValue v) {
-        return switch (v.valueType()) {
-            case OBJECT -> "a section";
-            case LIST -> "a list";
-            case STRING -> "'" + v.unwrapped() + "'";
-            default -> String.valueOf(v.unwrapped());
-        };
     }
 
     private static String suggestion(String key, Set<String> valid) {

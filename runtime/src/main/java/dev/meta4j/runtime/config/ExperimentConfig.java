@@ -2,6 +2,7 @@ package dev.meta4j.runtime.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import dev.meta4j.runtime.plugin.PluginKind;
@@ -15,11 +16,22 @@ public final class ExperimentConfig {
     private final Config experiment;
     private final Map<PluginKind, PluginChoice> plugins;
     private final Config user;
+    private final ConfigOrigin source;
 
-    ExperimentConfig(Config experiment, Map<PluginKind, PluginChoice> plugins, Config user) {
+    ExperimentConfig(Config experiment, Map<PluginKind, PluginChoice> plugins, Config user, ConfigOrigin source) {
         this.experiment = experiment;
         this.plugins = new EnumMap<>(plugins);
         this.user = user;
+        this.source = source;
+    }
+
+    /**
+     * Where the config file came from, for problems that belong to no key (a missing section).
+     *
+     * @return the origin of the file's root
+     */
+    public ConfigOrigin source() {
+        return source;
     }
 
     /**

@@ -78,6 +78,10 @@ public final class Experiment implements AutoCloseable {
                 PluginChoice a = config.plugin(PluginKind.ALGORITHM).orElseThrow();
                 throw new ConfigError(Problem.at(a.origin(), "algorithm", e.getMessage()));
             }
+            if (weighting != null && !components.weightingAsked()) {
+                throw new ConfigError(Problem.at(config.plugin(PluginKind.WEIGHTING).orElseThrow().origin(), "weighting",
+                        "algorithm '" + name(PluginKind.ALGORITHM) + "' does not use a weighting method; remove the weighting section"));
+            }
             ok = true;
         } finally {
             if (!ok) {

@@ -6,16 +6,42 @@ import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.weighting.WeightingMethod;
 
-/** The plugins of an experiment as handed to its algorithm. */
-record ExperimentComponents(
-        String algorithmName,
-        String datasetName,
-        Dataset dataset,
-        String modelName,
-        Backbone backbone,
-        Optimizer optimizer,
-        WeightingMethod weightingOrNull)
-        implements Components {
+/**
+ * The plugins of an experiment as handed to its algorithm. It records whether the algorithm asked
+ * for the weighting method, so that a weighting section the algorithm ignores is an error rather
+ * than a silent no-op.
+ */
+final class ExperimentComponents implements Components {
+
+    private final String algorithmName;
+    private final String datasetName;
+    private final Dataset dataset;
+    private final String modelName;
+    private final Backbone backbone;
+    private final Optimizer optimizer;
+    private final WeightingMethod weightingOrNull;
+    private boolean weightingAsked;
+
+    ExperimentComponents(String algorithmName, String datasetName, Dataset dataset, String modelName,
+            Backbone backbone, Optimizer optimizer, WeightingMethod weightingOrNull) {
+        this.algorithmName = algorithmName;
+        this.datasetName = datasetName;
+        this.dataset = dataset;
+        this.modelName = modelName;
+        this.backbone = backbone;
+        this.optimizer = optimizer;
+        this.weightingOrNull = weightingOrNull;
+    }
+
+    /** @return whether the algorithm asked for the weighting method or whether there is one */
+    boolean weightingAsked() {
+        return weightingAsked;
+    }
+
+    @Override
+    public Optimizer optimizer() {
+        return optimizer;
+    }
 
     @Override
     public <T extends Dataset> T dataset(Class<T> kind) {
@@ -39,6 +65,7 @@ record ExperimentComponents(
 
     @Override
     public WeightingMethod weighting() {
+        weightingAsked = true;
         if (weightingOrNull == null) {
             throw new IllegalArgumentException(
                     "algorithm '" + algorithmName + "' needs a weighting method: add a section"
@@ -49,6 +76,7 @@ record ExperimentComponents(
 
     @Override
     public boolean hasWeighting() {
+        weightingAsked = true;
         return weightingOrNull != null;
     }
 

@@ -14,8 +14,6 @@ import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
 import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.optim.TrainingClock;
-import dev.meta4j.runtime.config.ConfigError;
-import dev.meta4j.runtime.config.ConfigError.Problem;
 import dev.meta4j.runtime.report.PlotRenderer;
 import dev.meta4j.runtime.report.TrainingCurves;
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,27 +82,11 @@ public final class Trainer {
         this.algorithm = experiment.algorithm();
         this.selection = algorithm.selection();
         Config ex = experiment.config().experiment();
-        OptionalLong spe = algorithm.stepsPerEpoch();
-        this.stepsPerEpoch = spe.orElse(0);
-        if (ex.hasPath("epochs")) {
-            if (spe.isEmpty()) {
-                throw new ConfigError(Problem.at(ex.getValue("epochs").origin(), "experiment.epochs",
-                        "this algorithm samples tasks and has no epochs; set experiment.steps instead"));
-            }
-            this.totalSteps = ex.getLong("epochs") * stepsPerEpoch;
-        } else {
-            this.totalSteps = ex.getLong("steps");
-        }
-        this.logEvery = ex.getLong("log-every");
-        if (ex.hasPath("eval-every-epochs")) {
-            if (spe.isEmpty()) {
-                throw new ConfigError(Problem.at(ex.getValue("eval-every-epochs").origin(), "experiment.eval-every-epochs",
-                        "this algorithm samples tasks and has no epochs; set experiment.eval-every instead"));
-            }
-            this.evalEvery = ex.getLong("eval-every-epochs") * stepsPerEpoch;
-        } else {
-            this.evalEvery = ex.getLong("eval-every");
-        }
+        RunLength length = RunLength.of(experiment.config().experiment(), algorithm.stepsPerEpoch());
+        this.stepsPerEpoch = length.stepsPerEpoch();
+        this.totalSteps = length.totalSteps();
+        this.logEvery = length.logEvery();
+        this.evalEvery = length.evalEvery();
         this.checkpointEvery = ex.getLong("checkpoint-every");
         this.checkpointNanos = ex.getLong("checkpoint-every-seconds") * 1_000_000_000L;
     }

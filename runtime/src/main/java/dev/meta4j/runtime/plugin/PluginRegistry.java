@@ -2,7 +2,6 @@ package dev.meta4j.runtime.plugin;
 
 import dev.meta4j.api.PluginFactory;
 import dev.meta4j.runtime.config.Suggestions;
-import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Every plugin factory on the classpath and in the plugin folders, by kind and name.
@@ -47,7 +45,30 @@ public final class PluginRegistry {
      *     duplicate name
      */
     public static PluginRegistry discover(List<Path> pluginDirs) {
-        ClassLoader loader = loaderFor(pluginDirs);
+        return discover(List.of(), pluginDirs);
+    }
+
+    /**
+     * Discovers plugins on the classpath and in plugin folders, of which some were asked for
+     * explicitly ({@code --plugins DIR}) and must exist.
+     *
+     * @param required folders that must exist
+     * @param pluginDirs every folder to search (the required ones and the default ones)
+     * @return the registry
+     * @throws PluginError for a missing required folder, a file that is not a jar, a broken
+     *     {@code reference.conf}, a services entry naming a missing class, a plugin class in two
+     *     jars, a factory that cannot be instantiated, or a duplicate name
+     */
+    public static PluginRegistry discover(List<Path> required, List<Path> pluginDirs) {
+        for (Path dir : required) {
+            if (!Files.isDirectory(dir)) {
+                throw new PluginError("plugin folder " + dir + (Files.exists(dir) ? " is not a folder" : " does not exist")
+                        + " (given with --plugins); fix the path or drop the option");
+            }
+        }
+        List<PluginJar> jars = PluginJar.inFolders(pluginDirs);
+        ClassLoader loader = loaderFor(jars);
+        PluginJar.checkProviders(jars, PluginRegistry.class.getClassLoader(), loader);
         Map<PluginKind, Map<String, PluginFactory<?>>> all = new EnumMap<>(PluginKind.class);
         for (PluginKind kind : PluginKind.values()) {
             Map<String, PluginFactory<?>> byName = new TreeMap<>();
@@ -83,24 +104,20 @@ public final class PluginRegistry {
         }
     }
 
-    private static ClassLoader loaderFor(List<Path> dirs) {
+    private static ClassLoader loaderFor(List<PluginJar> jars) {
         ClassLoader parent = PluginRegistry.class.getClassLoader();
-        List<URL> jars = new ArrayList<>();
-        for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path p : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList()) {
-                    jars.add(p.toUri().toURL());
-                }
+        if (jars.isEmpty()) {
+            return parent;
+        }
+        List<URL> urls = new ArrayList<>();
+        for (PluginJar jar : jars) {
+            try {
+                urls.add(jar.path().toUri().toURL());
             } catch (MalformedURLException e) {
-                throw new PluginError("bad plugin jar path in " + dir + ": " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new PluginError("cannot list plugin folder " + dir + ": " + e.getMessage(), e);
+                throw new PluginError("bad plugin jar path " + jar.path() + ": " + e.getMessage(), e);
             }
         }
-        return jars.isEmpty() ? parent : new URLClassLoader(jars.toArray(URL[]::new), parent);
+        return new URLClassLoader(urls.toArray(URL[]::new), parent);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.meta4j.runtime.suite;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
@@ -71,16 +73,20 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
                         + " Valid keys: " + String.join(", ", KEYS)));
             }
         }
-        if (!s.hasPath("methods") || s.getValue("methods").valueType() != ConfigValueType.LIST) {
-            problems.add(Problem.at(s.root().origin(), "suite.methods", "expected a list of weighting methods"));
+        List<String> methods = strings(s, "methods", true, problems);
+        List<String> single = strings(s, "single-task", false, problems);
+        List<Long> seeds = seeds(s, problems);
+        if (s.hasPath("name") && s.getValue("name").valueType() != ConfigValueType.STRING) {
+            problems.add(Problem.at(s.getValue("name").origin(), "suite.name", "expected a name (a string)"));
+        }
+        if (s.hasPath("method-overrides") && s.getValue("method-overrides").valueType() != ConfigValueType.OBJECT) {
+            problems.add(Problem.at(s.getValue("method-overrides").origin(), "suite.method-overrides",
+                    "expected a section { <method> { key = value } }"));
         }
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
         String name = s.hasPath("name") ? s.getString("name") : "suite";
-        List<Long> seeds = s.hasPath("seeds") ? s.getLongList("seeds") : List.of(0L);
-        List<String> methods = s.getStringList("methods");
-        List<String> single = s.hasPath("single-task") ? s.getStringList("single-task") : List.of();
         Config perMethod = s.hasPath("method-overrides") ? s.getConfig("method-overrides") : ConfigFactory.empty();
         for (String key : perMethod.root().keySet()) {
             if (!methods.contains(key)) {
@@ -110,6 +116,48 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
             }
         }
         return new SuitePlan(name, List.copyOf(runs), List.copyOf(single));
+    }
+
+    /** A list of names, each once: a repeated one would plan two runs into one folder. */
+    private static List<String> strings(Config s, String key, boolean required, List<Problem> problems) {
+        if (!s.hasPath(key)) {
+            if (required) {
+                problems.add(Problem.at(s.root().origin(), "suite." + key, "missing: a list of weighting methods, such as [ls, famo]"));
+            }
+            return List.of();
+        }
+        ConfigValue v = s.getValue(key);
+        if (v.valueType() != ConfigValueType.LIST
+                || ((ConfigList) v).stream().anyMatch(e -> e.valueType() != ConfigValueType.STRING)) {
+            problems.add(Problem.at(v.origin(), "suite." + key, "expected a list of names, such as [ls, famo], got " + v.render(ConfigRenderOptions.concise())));
+            return List.of();
+        }
+        List<String> out = s.getStringList(key);
+        duplicate(out).ifPresent(d -> problems.add(Problem.at(v.origin(), "suite." + key,
+                "'" + d + "' is listed twice; each entry is one folder of runs, so list it once")));
+        return out;
+    }
+
+    private static List<Long> seeds(Config s, List<Problem> problems) {
+        if (!s.hasPath("seeds")) {
+            return List.of(0L);
+        }
+        ConfigValue v = s.getValue("seeds");
+        if (v.valueType() != ConfigValueType.LIST || ((ConfigList) v).stream().anyMatch(e -> !(e.unwrapped() instanceof Integer
+                || e.unwrapped() instanceof Long))) {
+            problems.add(Problem.at(v.origin(), "suite.seeds", "expected a list of whole numbers, such as [0, 1, 2], got "
+                    + v.render(ConfigRenderOptions.concise())));
+            return List.of();
+        }
+        List<Long> out = s.getLongList("seeds");
+        duplicate(out).ifPresent(d -> problems.add(Problem.at(v.origin(), "suite.seeds",
+                "seed " + d + " is listed twice; each seed is one folder of runs, so list it once")));
+        return out;
+    }
+
+    private static <T> java.util.Optional<T> duplicate(List<T> list) {
+        Set<T> seen = new java.util.HashSet<>();
+        return list.stream().filter(x -> !seen.add(x)).findFirst();
     }
 
     private static Config withSeed(Config o, String label, long seed) {

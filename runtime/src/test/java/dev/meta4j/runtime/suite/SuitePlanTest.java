@@ -1,0 +1,38 @@
+package dev.meta4j.runtime.suite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.meta4j.runtime.config.ConfigError;
+import org.junit.jupiter.api.Test;
+
+/** A suite's grid: each method and seed once, types checked, every problem reported. */
+class SuitePlanTest {
+
+    private static String error(String suite) {
+        return assertThrows(ConfigError.class, () -> SuitePlan.of(ConfigFactory.parseString("suite { " + suite + " }")))
+                .getMessage();
+    }
+
+    @Test
+    void theGridHasOneRunPerMethodSeedAndBaseline() {
+        SuitePlan p = SuitePlan.of(ConfigFactory.parseString(
+                "suite { name = s, seeds = [0, 1], methods = [ls, famo], single-task = [left] }"));
+        assertEquals(6, p.runs().size());
+        assertEquals(6, p.runs().stream().map(SuitePlan.Run::folder).distinct().count());
+    }
+
+    @Test
+    void duplicatesAndWrongTypesAreErrors() {
+        assertTrue(error("methods = [ls, famo, ls]").contains("suite.methods: 'ls' is listed twice"));
+        assertTrue(error("methods = [ls], seeds = [0, 0]").contains("seed 0 is listed twice"));
+        assertTrue(error("methods = [ls], seeds = \"abc\"").contains("suite.seeds: expected a list of whole numbers"));
+        assertTrue(error("methods = [ls], seeds = [0, 1.5]").contains("suite.seeds"));
+        assertTrue(error("methods = ls").contains("suite.methods: expected a list of names"));
+        assertTrue(error("seeds = [0]").contains("suite.methods: missing"));
+        String two = error("methods = [ls, ls], seeds = [x]");
+        assertTrue(two.contains("2 configuration errors"), two);
+    }
+}
