@@ -51,6 +51,8 @@ import os
 import sys
 
 import numpy as np
+
+import golden_io
 import scipy
 import scipy.optimize as so
 import torch
@@ -537,41 +539,11 @@ def main(argv=None):
     args = p.parse_args(argv)
     data = build()
     if args.check:
-        with open(args.out) as f:
-            old = json.load(f)
-        old.pop("versions", None)
-        new = json.loads(json.dumps(data))
-        new.pop("versions", None)
-        diff = max_diff(old, new)
-        print(f"max abs difference to {args.out}: {diff:.3e}")
-        return 0 if diff < 1e-8 else 1
-    with open(args.out, "w") as f:
-        f.write(to_json(data))
+        return golden_io.check(data, args.out, 1e-8)
+    golden_io.write(data, args.out)
     summarize(data)
     print(f"wrote {os.path.relpath(args.out)}")
     return 0
-
-
-def to_json(data):
-    """One line per record, so that a regenerated file diffs record by record."""
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, list):
-            body = ",\n".join("  " + json.dumps(v) for v in value)
-            parts.append(f" {json.dumps(key)}: [\n{body}\n ]")
-        else:
-            parts.append(f" {json.dumps(key)}: {json.dumps(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
-
-
-def max_diff(a, b):
-    if isinstance(a, dict):
-        return max([max_diff(a[k], b[k]) for k in a] + [0.0])
-    if isinstance(a, list):
-        return max([max_diff(x, y) for x, y in zip(a, b)] + [0.0 if len(a) == len(b) else float("inf")])
-    if isinstance(a, (int, float)) and not isinstance(a, bool):
-        return abs(a - b)
-    return 0.0 if a == b else float("inf")
 
 
 def summarize(d):

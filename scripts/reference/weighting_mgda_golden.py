@@ -32,6 +32,8 @@ import sys
 import mpmath
 import numpy as np
 
+import golden_io
+
 mpmath.mp.dps = 50
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -243,27 +245,6 @@ def build():
     return out
 
 
-def to_json(data):
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, list):
-            body = ",\n".join("  " + json.dumps(v) for v in value)
-            parts.append(f" {json.dumps(key)}: [\n{body}\n ]")
-        else:
-            parts.append(f" {json.dumps(key)}: {json.dumps(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
-
-
-def max_diff(a, b):
-    if isinstance(a, dict):
-        return max([max_diff(a[k], b[k]) for k in a] + [0.0])
-    if isinstance(a, list):
-        return max([max_diff(x, y) for x, y in zip(a, b)] + [0.0 if len(a) == len(b) else float("inf")])
-    if isinstance(a, (int, float)) and not isinstance(a, bool):
-        return abs(a - b)
-    return 0.0 if a == b else float("inf")
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=DEFAULT_OUT)
@@ -271,16 +252,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     data = build()
     if args.check:
-        with open(args.out) as f:
-            old = json.load(f)
-        old.pop("versions", None)
-        new = json.loads(json.dumps(data))
-        new.pop("versions", None)
-        diff = max_diff(old, new)
-        print(f"max abs difference to {args.out}: {diff:.3e}")
-        return 0 if diff < 1e-12 else 1
-    with open(args.out, "w") as f:
-        f.write(to_json(data))
+        return golden_io.check(data, args.out, 1e-12)
+    golden_io.write(data, args.out)
     for r in data["mgda"]:
         gaps = ""
         if "frank_wolfe_value" in r:
