@@ -47,7 +47,7 @@ public final class PlotRenderer {
     private static XYChart chart(Figure.Panel panel) {
         XYChart c = new XYChartBuilder().width(520).height(380).title(panel.title())
                 .xAxisTitle(panel.xLabel()).yAxisTitle(panel.yLabel()).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // never over the data
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotGridLinesVisible(true);
         c.getStyler().setMarkerSize(4);

@@ -14,17 +14,26 @@ public final class TrainingCurves {
     private TrainingCurves() {}
 
     /**
-     * Panels: training losses, validation metrics, learning rate, each against the step.
+     * Panels: training losses, validation metrics, the task weights a weighting method logged
+     * ({@code weight/<task>}), and the learning rate, each against the step. A learning rate that
+     * never changes gets no panel of its own (it would be a flat line taking a column); its value
+     * goes into the training panel's title instead.
      *
      * @param lines the metrics lines
      * @return the figure
      */
     public static Figure of(List<JsonObject> lines) {
+        List<Figure.Series> lr = series(lines, "train", "lr"::equals);
+        boolean constantLr = lr.size() == 1 && java.util.Arrays.stream(lr.get(0).y()).distinct().count() == 1;
+        String training = constantLr ? "training (lr " + lr.get(0).y()[0] + " throughout)" : "training";
         List<Figure.Panel> panels = new ArrayList<>();
-        panels.add(new Figure.Panel("training", "step", "loss", series(lines, "train", k -> k.startsWith("loss"))));
+        panels.add(new Figure.Panel(training, "step", "loss", series(lines, "train", k -> k.startsWith("loss"))));
         panels.add(new Figure.Panel("validation", "step", "metric",
                 series(lines, "validation", k -> !k.endsWith("-ci95"))));
-        panels.add(new Figure.Panel("learning rate", "step", "lr", series(lines, "train", "lr"::equals)));
+        panels.add(new Figure.Panel("task weights", "step", "weight", series(lines, "train", k -> k.startsWith("weight/"))));
+        if (!constantLr) {
+            panels.add(new Figure.Panel("learning rate", "step", "lr", lr));
+        }
         panels.removeIf(p -> p.series().isEmpty());
         return new Figure("training-curves", panels, panels.size());
     }

@@ -28,9 +28,7 @@ final class SuitePlot {
                 err.add(finite(r.std()[c]));
             }
             chart.addSeries(col.task(), labels, mean, err);
-            double lo = mean.stream().filter(v -> v > 0).mapToDouble(Double::doubleValue).min().orElse(0);
-            double hi = mean.stream().mapToDouble(Double::doubleValue).max().orElse(1);
-            chart.getStyler().setYAxisMin(Math.max(0, lo - 2 * (hi - lo) - 0.01));
+            chart.getStyler().setYAxisMin(0.0); // a bar's length is its value; a cut axis exaggerates gaps
             charts.add(chart);
         }
         CategoryChart delta = chart("Δm% vs single-task (lower is better)", "Δm%");
@@ -46,6 +44,7 @@ final class SuitePlot {
         }
         if (!methods.isEmpty()) {
             delta.addSeries("Δm%", methods, mean, err);
+            delta.getStyler().setYAxisMin(Math.min(0.0, mean.stream().mapToDouble(Double::doubleValue).min().orElse(0)));
             charts.add(delta);
         }
         if (charts.isEmpty()) {
