@@ -12,13 +12,13 @@ import java.nio.file.Path;
  * out every CPU tensor, oneDNN scratch and reordered-weight buffer): while it is on, every new
  * allocation holds {@code 0x7fedbeef}, a float NaN, until written. A kernel that reads memory it
  * never wrote then fails every time instead of whenever the recycled heap bytes happen to form a
- * NaN. Tests use it to show that meta4j's kernels read only what they wrote.
+ * NaN. A test aid: it shows that meta4j's kernels read only what they wrote.
  *
  * <p>The switch is {@code FLAGS_caffe2_cpu_allocator_do_junk_fill}, an exported boolean of {@code
  * libc10}, read on every allocation. libtorch aborts the process if its zero fill is on at the same
  * time; meta4j never turns that on.
  */
-public final class CpuAllocator {
+final class CpuAllocator {
 
     private static final String JUNK_FILL = "FLAGS_caffe2_cpu_allocator_do_junk_fill";
 
@@ -31,7 +31,7 @@ public final class CpuAllocator {
      *
      * @param on the new value
      */
-    public static synchronized void setJunkFill(boolean on) {
+    static synchronized void setJunkFill(boolean on) {
         if (junkFill == null) {
             TorchEngine.get();
             Path c10 = Path.of(LibUtils.getLibtorchPath()).resolve(System.mapLibraryName("c10"));
