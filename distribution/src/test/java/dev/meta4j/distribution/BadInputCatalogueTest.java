@@ -187,8 +187,10 @@ class BadInputCatalogueTest {
         c("epochs with maml").config(good("experiment.epochs = 3")).mentions("experiment.epochs", "set experiment.steps");
         c("eval-every-epochs with maml").config(good("experiment.eval-every-epochs = 1"))
                 .mentions("experiment.eval-every-epochs", "set experiment.eval-every");
-        c("cuda on the CPU build").config(good("experiment.device = cuda")).mentions("experiment.device", "-Pcuda");
-        c("cuda:0 unquoted").config(GOOD, "experiment.device=cuda:0").mentions("experiment.device", "-Pcuda");
+        // cuda:99 fails on every build: a CPU build has no CUDA (the message names -Pcuda), a GPU build
+        // has no 100th GPU; the second case also checks that an unquoted cuda:N override parses
+        c("cuda device that is not there").config(good("experiment.device = \"cuda:99\"")).mentions("experiment.device", "cuda:99");
+        c("cuda:99 unquoted").config(GOOD, "experiment.device=cuda:99").mentions("experiment.device", "cuda:99");
         c("unknown device").config(good("experiment.device = tpu")).mentions("experiment.device", "tpu");
         c("multitask on sine").config(GOOD.replace("type = maml, meta-batch = 2, eval-tasks = 2, eval-extra-steps = 0",
                 "type = multitask") + "weighting { type = ls }\n").mentions("multitask", "MultiTaskDataset", "sine");

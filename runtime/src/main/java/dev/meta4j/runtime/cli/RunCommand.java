@@ -50,8 +50,11 @@ final class RunCommand implements Callable<Integer> {
     Path resume;
 
     /**
-     * Overrides that leave the numbers of a run alone, and so may change when it resumes. Every
-     * other key would make the resumed run differ from the one that started.
+     * Overrides that may change when a run resumes. The checkpoint and plot keys leave the numbers
+     * alone. {@code experiment.threads} is allowed because a preempted run may resume on another
+     * machine, but it can change the low digits from there on: sums and products split over another
+     * number of threads round differently (same config, seed and thread count is what is exact).
+     * Every other key would make the resumed run a different experiment.
      */
     private static final String RESUME_SAFE_TEXT = "experiment.threads, experiment.plots,"
             + " experiment.checkpoint-every, experiment.checkpoint-every-seconds";

@@ -102,7 +102,8 @@ public final class Checkpoint {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        RunFolder.deleteTemps(target.getParent(), target.getFileName() + ".");
+        // No listing of the folder here: a write cleans up its own temporary file, and a crash's
+        // leftovers are removed once, by RunFolder.deleteStaleTemps, when the run resumes.
     }
 
     private static byte[] payload(long step, StateDict state, Map<String, Object> bookkeeping) throws IOException {

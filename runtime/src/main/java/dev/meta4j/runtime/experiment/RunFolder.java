@@ -148,20 +148,12 @@ public record RunFolder(Path dir) {
         }
     }
 
-    /**
-     * Deletes temporary files that an interrupted write left behind.
-     *
-     * @param folder the folder
-     * @param prefix the target's name and a dot ({@code last.}), or "" for every temporary file
-     * @return how many were deleted
-     * @throws IOException if the folder cannot be listed
-     */
-    static int deleteTemps(Path folder, String prefix) throws IOException {
+    private static int deleteTemps(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
             return 0;
         }
         int n = 0;
-        try (var files = Files.newDirectoryStream(folder, prefix.replace("*", "\\*") + "*.tmp")) {
+        try (var files = Files.newDirectoryStream(folder, "*.tmp")) {
             for (Path f : files) {
                 n += Files.deleteIfExists(f) ? 1 : 0;
             }
@@ -177,7 +169,7 @@ public record RunFolder(Path dir) {
      * @throws IOException if a folder cannot be listed
      */
     public int deleteStaleTemps() throws IOException {
-        return deleteTemps(dir, "") + deleteTemps(dir.resolve("checkpoints"), "");
+        return deleteTemps(dir) + deleteTemps(dir.resolve("checkpoints"));
     }
 
     /**

@@ -31,7 +31,9 @@ import java.util.zip.ZipEntry;
 record PluginJar(Path path, Map<String, String> providers) {
 
     /**
-     * The jars of plugin folders, checked; folders that do not exist are skipped.
+     * The jars of plugin folders, checked; folders that do not exist are skipped, and a folder
+     * named twice (say {@code $META4J_HOME/plugins} and {@code ./plugins} in the install folder)
+     * is read once.
      *
      * @param dirs the folders
      * @return the jars, by folder, then file name
@@ -39,8 +41,9 @@ record PluginJar(Path path, Map<String, String> providers) {
      */
     static List<PluginJar> inFolders(List<Path> dirs) {
         List<PluginJar> out = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
         for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) {
+            if (!Files.isDirectory(dir) || !seen.add(realPath(dir))) {
                 continue;
             }
             try (Stream<Path> files = Files.list(dir)) {
@@ -62,6 +65,14 @@ record PluginJar(Path path, Map<String, String> providers) {
             }
         }
         return out;
+    }
+
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir.toAbsolutePath().normalize();
+        }
     }
 
     private static PluginJar open(Path p) {

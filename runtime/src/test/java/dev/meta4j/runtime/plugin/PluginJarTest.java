@@ -1,5 +1,6 @@
 package dev.meta4j.runtime.plugin;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,14 @@ class PluginJarTest {
         jar("p-1.1.jar", Map.of(SERVICES, "com.example.P$Factory\n"));
         String e = error(List.of());
         assertTrue(e.contains("p-1.0.jar") && e.contains("p-1.1.jar") && e.contains("com.example.P$Factory"), e);
+    }
+
+    @Test
+    void oneFolderNamedTwiceIsReadOnce() throws Exception {
+        jar("p.jar", Map.of(SERVICES, "com.example.P$Factory\n"));
+        Path plugins = tmp.resolve("plugins");
+        Path sameFolder = tmp.resolve("plugins/../plugins");
+        assertEquals(1, PluginJar.inFolders(List.of(plugins, sameFolder)).size());
     }
 
     @Test
