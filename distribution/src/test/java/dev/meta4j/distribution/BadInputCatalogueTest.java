@@ -208,7 +208,7 @@ class BadInputCatalogueTest {
         c("multitask without weighting").config(MTL.replace("weighting { type = ls }", ""))
                 .mentions("weighting", "type = ls");
         c("multitask with mlp").config(MTL.replace("model { type = lenet-hps, conv1-channels = 2, conv2-channels = 2, hidden = 4 }",
-                "model { type = mlp }")).mentions("mlp", "MultiHeadBackbone");
+                "model { type = mlp }")).mentions("mlp");
         c("maml on multi-fashion").config(MTL.replace("type = multitask, batch-size = 8, eval-batch-size = 8", "type = maml")
                 .replace("weighting { type = ls }", "")).mentions("maml", "TaskSource");
         c("validation-size too large").config(MTL.replace("validation-size = 8", "validation-size = 64"))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.meta4j.api.algorithm.Algorithm;
 import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.experiment.Experiment;
@@ -37,7 +38,7 @@ class NativeMemoryTest {
             List<double[]> samples = new java.util.ArrayList<>();
             for (int step = 0; step < 2000; step++) {
                 try (NDManager m = e.manager().newSubManager()) {
-                    algorithm.trainStep(new Step(step, 1e-3, m));
+                    algorithm.trainStep(new Step(new TrainingClock(step, 2000, 0), 1e-3, m));
                 }
                 if (step == 199) {
                     arraysAfterWarmup = e.manager().getManagedArrays().size();

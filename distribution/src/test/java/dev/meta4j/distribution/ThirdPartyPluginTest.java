@@ -45,7 +45,7 @@ class ThirdPartyPluginTest {
             import dev.meta4j.api.data.TaskBatch;
             import dev.meta4j.api.data.TaskSource;
             import dev.meta4j.api.model.Backbone;
-            import dev.meta4j.api.model.ForwardMode;
+            import dev.meta4j.api.model.Forward;
             import dev.meta4j.api.model.Params;
             import dev.meta4j.api.optim.Optimizer;
 
@@ -78,7 +78,7 @@ class ThirdPartyPluginTest {
                     NDList grads;
                     NDArray loss;
                     try (Autograd.Scope rec = ctx.autograd().record()) {
-                        NDArray pred = model.forward(params, b.queryInputs().reshape(-1, 1), ForwardMode.TRAIN).get(0);
+                        NDArray pred = model.forward(params, b.queryInputs().reshape(-1, 1), Forward.training(new Rng(0))).get(0);
                         loss = pred.sub(b.queryTargets().reshape(-1, 1)).square().mean();
                         grads = ctx.autograd().grad(loss, params.arrays(), GraphMode.RELEASE);
                     }
@@ -88,9 +88,9 @@ class ThirdPartyPluginTest {
 
                 @Override public Evaluation evaluate(Split split, NDManager m) {
                     params.tempAttach(m);
-                    TaskBatch b = source.evaluationTasks(split, 20, m);
+                    TaskBatch b = source.evaluationEpisodes(split, 20).next(20, m);
                     try (Autograd.Scope off = ctx.autograd().pause()) {
-                        NDArray pred = model.forward(params, b.queryInputs().reshape(-1, 1), ForwardMode.EVAL).get(0);
+                        NDArray pred = model.forward(params, b.queryInputs().reshape(-1, 1), Forward.evaluation(new Rng(0))).get(0);
                         return Evaluation.of(Metrics.builder()
                                 .put("mse", pred.sub(b.queryTargets().reshape(-1, 1)).square().mean()).build());
                     }

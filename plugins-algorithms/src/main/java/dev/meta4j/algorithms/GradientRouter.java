@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
-import dev.meta4j.api.model.MultiHeadBackbone;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.weighting.Combination;
 import java.util.ArrayList;
@@ -37,13 +36,12 @@ final class GradientRouter {
 
     /**
      * @param autograd the autograd
-     * @param backbone the model, which knows its shared and head parameters
-     * @param model the model's parameters
+     * @param model the model's parameters, tagged with their heads
      * @param all the model's parameters followed by the weighting method's, as the optimizer sees them
      * @param taskCount the tasks of the model
      * @param trained the indices of the trained tasks, in the order of the losses
      */
-    GradientRouter(Autograd autograd, MultiHeadBackbone backbone, Params model, Params all, int taskCount,
+    GradientRouter(Autograd autograd, Params model, Params all, int taskCount,
             int[] trained) {
         this.autograd = autograd;
         this.model = model;
@@ -56,10 +54,14 @@ final class GradientRouter {
         }
         for (int i = 0; i < model.size(); i++) {
             String name = model.names().get(i);
-            if (backbone.isShared(name)) {
+            int head = model.headOf(name);
+            if (head == Params.ENCODER) {
                 s.add(i);
+            } else if (head < taskCount) {
+                h.get(head).add(i);
             } else {
-                h.get(backbone.taskOf(name)).add(i);
+                throw new IllegalArgumentException("parameter '" + name + "' belongs to head " + head
+                        + ", but the dataset has " + taskCount + " tasks");
             }
         }
         this.shared = s.stream().mapToInt(Integer::intValue).toArray();

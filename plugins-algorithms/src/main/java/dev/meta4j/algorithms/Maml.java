@@ -23,10 +23,11 @@ import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.Objective;
+import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.model.Backbone;
-import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import java.util.ArrayList;
@@ -198,23 +199,21 @@ public final class Maml implements Algorithm {
 
     /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
     private NDArray taskLosses(Params p, NDArray x, NDArray y) {
-        return objective.loss(backbone.forward(p, x, ForwardMode.TRAIN).get(0), y);
+        return objective.loss(backbone.forward(p, x, Forward.training(rng)).get(0), y);
     }
 
     @Override
     public Evaluation evaluate(Split split, NDManager manager) {
-        params.tempAttach(manager);
-        TaskBatch tasks = source.evaluationTasks(split, evalTasks, manager);
+        Episodes episodes = source.evaluationEpisodes(split, evalTasks);
         int[] marks = evalExtraSteps > evalSteps ? new int[] {0, evalSteps, evalExtraSteps} : new int[] {0, evalSteps};
         int maxSteps = marks[marks.length - 1];
-        double[][] perTask = new double[marks.length][tasks.taskCount()];
+        double[][] perTask = new double[marks.length][evalTasks];
         List<Figure.Panel> panels = new ArrayList<>();
         int chunk = Math.max(1, metaBatch);
-        for (int from = 0; from < tasks.taskCount(); from += chunk) {
-            int to = Math.min(tasks.taskCount(), from + chunk);
+        for (int from = 0; episodes.remaining() > 0; from += chunk) {
             try (NDManager m = manager.newSubManager()) {
                 params.tempAttach(m);
-                TaskBatch b = tasks.slice(from, to).tempAttach(m);
+                TaskBatch b = episodes.next(chunk, m);
                 evaluateChunk(b, from, marks, maxSteps, perTask, from == 0 ? panels : null);
             }
         }
@@ -269,13 +268,13 @@ public final class Maml implements Algorithm {
 
     private NDArray predict(Params fast, NDArray x, boolean batched) {
         if (batched) {
-            return backbone.forward(fast, x, ForwardMode.TRAIN).get(0);
+            return backbone.forward(fast, x, Forward.training(rng)).get(0);
         }
         NDList outs = new NDList();
         for (int i = 0; i < x.getShape().get(0); i++) {
             int task = i;
             Params p = fast.map(w -> w.get(task));
-            outs.add(backbone.forward(p, x.get(task), ForwardMode.TRAIN).get(0));
+            outs.add(backbone.forward(p, x.get(task), Forward.training(rng)).get(0));
         }
         return NDArrays.stack(outs);
     }

@@ -25,8 +25,8 @@ import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
 import dev.meta4j.api.data.Objective;
 import dev.meta4j.api.data.TaskSpec;
-import dev.meta4j.api.model.ForwardMode;
-import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.weighting.Combination;
@@ -61,7 +61,7 @@ public final class MultiTask implements Algorithm {
     private final long shuffleSeed;
 
     private MultiTaskDataset dataset;
-    private MultiHeadBackbone backbone;
+    private Backbone backbone;
     private Optimizer optimizer;
     private WeightingMethod weighting;
     private List<TaskSpec> tasks;
@@ -89,7 +89,7 @@ public final class MultiTask implements Algorithm {
     @Override
     public void init(Components components) {
         dataset = components.dataset(MultiTaskDataset.class);
-        backbone = components.backbone(MultiHeadBackbone.class);
+        backbone = components.backbone(Backbone.class);
         optimizer = components.optimizer();
         weighting = components.weighting();
         DataSpec spec = dataset.spec();
@@ -101,7 +101,11 @@ public final class MultiTask implements Algorithm {
         model = backbone.init(spec, rng.split("init"), manager, dataType);
         weighting.init(trained.length);
         all = model.concat(weighting.parameters());
-        router = new GradientRouter(autograd, backbone, model, all, tasks.size(), trained);
+        if (model.headCount() != tasks.size()) {
+            throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
+                    + " tasks, the model " + model.headCount() + " heads");
+        }
+        router = new GradientRouter(autograd, model, all, tasks.size(), trained);
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -161,8 +165,9 @@ public final class MultiTask implements Algorithm {
         NDArray losses;
         Combination combination;
         try (Autograd.Scope rec = autograd.record()) {
-            NDArray representation = backbone.encode(model, batch.inputs(), ForwardMode.TRAIN);
-            losses = taskLosses(backbone.decode(model, representation, ForwardMode.TRAIN), batch.targets());
+            Forward training = Forward.training(rng);
+            NDArray representation = backbone.encode(model, batch.inputs(), training);
+            losses = taskLosses(backbone.heads(model, representation, training), batch.targets());
             NDArray[] rows = trainedLosses(losses);
             NDArray trainedLosses = NDArrays.stack(new NDList(rows));
             switch (need) {
@@ -194,7 +199,7 @@ public final class MultiTask implements Algorithm {
         optimizer.step(all, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
-                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), ForwardMode.TRAIN), batch.targets());
+                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), Forward.training(rng)), batch.targets());
                 weighting.afterStep(NDArrays.stack(new NDList(trainedLosses(after))));
             }
         }
@@ -256,7 +261,7 @@ public final class MultiTask implements Algorithm {
                 try (NDManager m = evalManager.newSubManager()) {
                     model.tempAttach(m);
                     MultiTaskBatch b = dataset.batch(split, idx, m);
-                    NDList out = backbone.forward(model, b.inputs(), ForwardMode.EVAL);
+                    NDList out = backbone.forward(model, b.inputs(), Forward.evaluation(rng));
                     for (int t = 0; t < tasks.size(); t++) {
                         Objective o = tasks.get(t).objective();
                         lossSum[t] += idx.length * scalar(o.loss(out.get(t), b.targets().get(t)));

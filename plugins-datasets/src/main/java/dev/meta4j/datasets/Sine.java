@@ -13,6 +13,8 @@ import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
 import dev.meta4j.api.data.Objective;
+import dev.meta4j.api.data.EpisodeShape;
+import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.data.TaskSpec;
@@ -76,9 +78,15 @@ public final class Sine implements TaskSource {
     }
 
     @Override
-    public TaskBatch evaluationTasks(Split split, int tasks, NDManager manager) {
-        long seed = split == Split.TEST ? testSeed : validationSeed;
-        return draw(tasks, evalQueries, new Rng(seed), manager);
+    public EpisodeShape episodeShape(Split split) {
+        return new EpisodeShape(0, shots, split == Split.TRAIN ? queries : evalQueries);
+    }
+
+    @Override
+    public Episodes evaluationEpisodes(Split split, int count) {
+        // One generator draws episode after episode, so chunking does not change the episodes.
+        Rng rng = new Rng(split == Split.TEST ? testSeed : validationSeed);
+        return Episodes.sequential(count, (n, manager) -> draw(n, evalQueries, rng, manager));
     }
 
     private TaskBatch draw(int tasks, int nQuery, Rng rng, NDManager manager) {

@@ -17,12 +17,9 @@ import dev.meta4j.api.data.TaskSpec;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
-import dev.meta4j.api.model.ForwardMode;
-import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -39,14 +36,12 @@ import java.util.Set;
  *
  * <p>Parameters: {@code encoder.conv1.weight}, {@code encoder.conv1.bias}, {@code
  * encoder.conv2.*}, {@code encoder.fc.*} (shared) and {@code head.<task>.weight}, {@code
- * head.<task>.bias} for each task of the spec, in the spec's order. {@link #decode} reads the
- * heads from the parameters it is given, in their order; {@link #taskOf} maps a head's name to
- * its index in the spec that {@link #init} received (the interface passes no spec to it), so one
- * instance serves one task list and {@code taskOf} before {@code init} is an error.
+ * head.<task>.bias} for each task of the spec, in the spec's order, tagged with the task's
+ * index as their head. {@link #heads} reads the heads from the parameters it is given, in their
+ * order, so the model keeps no state of its own.
  */
-public final class LeNetHps implements MultiHeadBackbone {
+public final class LeNetHps implements Backbone {
 
-    private static final String ENCODER = "encoder.";
     private static final String HEAD = "head.";
     private static final Shape POOL = new Shape(2, 2);
     private static final Shape NO_PADDING = new Shape(0, 0);
@@ -56,9 +51,6 @@ public final class LeNetHps implements MultiHeadBackbone {
     private final int kernel;
     private final int hidden;
     private final Convolution convolution;
-
-    /** The task names of the spec given to {@link #init}, in order; taskOf needs them. */
-    private volatile List<String> tasks;
 
     LeNetHps(Config c, Convolution convolution) {
         this.convolution = convolution;
@@ -91,46 +83,40 @@ public final class LeNetHps implements MultiHeadBackbone {
             throw new IllegalArgumentException("lenet-hps needs images of at least " + (3 * kernel + 1)
                     + " pixels a side for " + kernel + "x" + kernel + " kernels; the dataset's are " + new Shape(in));
         }
-        List<String> names = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (TaskSpec t : spec.tasks()) {
             if (!seen.add(t.name())) {
                 throw new IllegalArgumentException("two tasks are named '" + t.name() + "'; head names must be unique");
             }
-            names.add(t.name());
         }
-        List<String> previous = tasks;
-        if (previous != null && !previous.equals(names)) {
-            throw new IllegalStateException("this lenet-hps was initialised for tasks " + previous
-                    + " and cannot serve tasks " + names + "; create another model");
-        }
-        tasks = List.copyOf(names);
 
         int channels = Math.toIntExact(in[0]);
         int flat = conv2 * h * w;
         Params.Builder b = Params.builder();
-        addLayer(b, "encoder.conv1", rng, manager, dataType, channels * kernel * kernel, conv1, channels, kernel, kernel);
-        addLayer(b, "encoder.conv2", rng, manager, dataType, conv1 * kernel * kernel, conv2, conv1, kernel, kernel);
-        addLayer(b, "encoder.fc", rng, manager, dataType, flat, hidden, flat);
-        for (TaskSpec t : spec.tasks()) {
-            addLayer(b, HEAD + t.name(), rng, manager, dataType, hidden, t.outputs(), hidden);
+        int enc = Params.ENCODER;
+        addLayer(b, enc, "encoder.conv1", rng, manager, dataType, channels * kernel * kernel, conv1, channels, kernel, kernel);
+        addLayer(b, enc, "encoder.conv2", rng, manager, dataType, conv1 * kernel * kernel, conv2, conv1, kernel, kernel);
+        addLayer(b, enc, "encoder.fc", rng, manager, dataType, flat, hidden, flat);
+        for (int t = 0; t < spec.taskCount(); t++) {
+            TaskSpec task = spec.tasks().get(t);
+            addLayer(b, t, HEAD + task.name(), rng, manager, dataType, hidden, task.outputs(), hidden);
         }
         return b.build();
     }
 
     /** A weight {@code [out, ...in]} then a bias {@code [out]}, both U(±1/sqrt(fanIn)). */
-    private static void addLayer(Params.Builder b, String name, Rng rng, NDManager m, DataType type, int fanIn,
-            long out, long... inShape) {
+    private static void addLayer(Params.Builder b, int head, String name, Rng rng, NDManager m, DataType type,
+            int fanIn, long out, long... inShape) {
         double bound = 1.0 / Math.sqrt(fanIn);
         long[] shape = new long[inShape.length + 1];
         shape[0] = out;
         System.arraycopy(inShape, 0, shape, 1, inShape.length);
-        b.add(name + ".weight", UniformInit.uniform(m, rng, bound, type, shape));
-        b.add(name + ".bias", UniformInit.uniform(m, rng, bound, type, out));
+        b.addHead(head, name + ".weight", UniformInit.uniform(m, rng, bound, type, shape));
+        b.addHead(head, name + ".bias", UniformInit.uniform(m, rng, bound, type, out));
     }
 
     @Override
-    public NDArray encode(Params params, NDArray input, ForwardMode mode) {
+    public NDArray encode(Params params, NDArray input, Forward forward) {
         // Each op's first operand is the input or a result computed from it, so every
         // intermediate joins the input's (per-step) manager, never the parameters'.
         NDArray h = convolution.conv2d(input, params.get("encoder.conv1.weight"), params.get("encoder.conv1.bias"), 1, 0);
@@ -143,46 +129,16 @@ public final class LeNetHps implements MultiHeadBackbone {
     }
 
     @Override
-    public NDList decode(Params params, NDArray representation, ForwardMode mode) {
+    public NDList heads(Params params, NDArray representation, Forward forward) {
         NDList out = new NDList();
         for (String name : params.names()) {
-            if (name.startsWith(HEAD) && name.endsWith(".weight")) {
+            if (params.headOf(name) != Params.ENCODER && name.endsWith(".weight")) {
                 String stem = name.substring(0, name.length() - ".weight".length());
                 out.add(Linear.linear(representation, params.get(name), params.get(stem + ".bias"))
                         .singletonOrThrow());
             }
         }
         return out;
-    }
-
-    @Override
-    public boolean isShared(String name) {
-        if (name.startsWith(ENCODER)) {
-            return true;
-        }
-        if (name.startsWith(HEAD)) {
-            return false;
-        }
-        throw new IllegalArgumentException("'" + name + "' is not a lenet-hps parameter (encoder.* or head.*)");
-    }
-
-    @Override
-    public int taskOf(String name) {
-        if (!name.startsWith(HEAD)) {
-            throw new IllegalArgumentException("'" + name + "' is not a head parameter (head.<task>.weight or .bias)");
-        }
-        List<String> known = tasks;
-        if (known == null) {
-            throw new IllegalStateException("taskOf('" + name + "') before init: the model learns its tasks from"
-                    + " the dataset's spec in init");
-        }
-        int dot = name.lastIndexOf('.');
-        String task = dot > HEAD.length() ? name.substring(HEAD.length(), dot) : "";
-        int i = known.indexOf(task);
-        if (i < 0) {
-            throw new IllegalArgumentException("'" + name + "' names no task of " + known);
-        }
-        return i;
     }
 
     /** Registers {@code lenet-hps}. */

@@ -12,7 +12,7 @@ import dev.meta4j.api.Rng;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
-import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import java.util.List;
 
@@ -24,6 +24,9 @@ import java.util.List;
  * leading task dimension ({@code [T, in, out]}) the same code becomes one batched matmul for a
  * whole meta-batch. Initialisation is PyTorch's {@code nn.Linear} default, {@code U(-1/sqrt(in),
  * 1/sqrt(in))} for weights and biases.
+ *
+ * <p>The last layer is the head (head 0, ANIL's adapted part); the hidden layers are the
+ * encoder, and the representation is the last hidden activation.
  */
 public final class Mlp implements Backbone {
 
@@ -57,31 +60,37 @@ public final class Mlp implements Backbone {
         for (int layer = 0; layer <= hidden.length; layer++) {
             int out = layer < hidden.length ? hidden[layer] : outputs;
             double bound = 1.0 / Math.sqrt(prev);
-            b.add("layer" + layer + ".weight", UniformInit.uniform(manager, rng, bound, dataType, prev, out));
-            b.add("layer" + layer + ".bias", UniformInit.uniform(manager, rng, bound, dataType, out));
+            int head = layer < hidden.length ? Params.ENCODER : 0;
+            b.addHead(head, "layer" + layer + ".weight", UniformInit.uniform(manager, rng, bound, dataType, prev, out));
+            b.addHead(head, "layer" + layer + ".bias", UniformInit.uniform(manager, rng, bound, dataType, out));
             prev = out;
         }
         return b.build();
     }
 
     @Override
-    public NDList forward(Params params, NDArray input, ForwardMode mode) {
+    public NDArray encode(Params params, NDArray input, Forward forward) {
         NDArray h = input;
-        int layers = hidden.length + 1;
-        for (int layer = 0; layer < layers; layer++) {
-            NDArray w = params.get("layer" + layer + ".weight");
-            NDArray b = params.get("layer" + layer + ".bias");
-            if (w.getShape().dimension() == 3) {
-                // task-batched: x [T, N, in] @ w [T, in, out] + b [T, 1, out]
-                h = h.batchMatMul(w).add(b.expandDims(1));
-            } else {
-                h = h.matMul(w).add(b);
-            }
-            if (layer < layers - 1) {
-                h = tanh ? h.tanh() : h.getNDArrayInternal().relu();
-            }
+        for (int layer = 0; layer < hidden.length; layer++) {
+            h = affine(params, layer, h);
+            h = tanh ? h.tanh() : h.getNDArrayInternal().relu();
         }
-        return new NDList(h);
+        return h;
+    }
+
+    @Override
+    public NDList heads(Params params, NDArray representation, Forward forward) {
+        return new NDList(affine(params, hidden.length, representation));
+    }
+
+    private static NDArray affine(Params params, int layer, NDArray h) {
+        NDArray w = params.get("layer" + layer + ".weight");
+        NDArray b = params.get("layer" + layer + ".bias");
+        if (w.getShape().dimension() == 3) {
+            // task-batched: x [T, N, in] @ w [T, in, out] + b [T, 1, out]
+            return h.batchMatMul(w).add(b.expandDims(1));
+        }
+        return h.matMul(w).add(b);
     }
 
     @Override

@@ -12,7 +12,7 @@ import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Objective;
 import dev.meta4j.api.data.TaskSpec;
 import dev.meta4j.api.model.Backbone;
-import dev.meta4j.api.model.ForwardMode;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.plugin.PluginKind;
@@ -55,7 +55,7 @@ class LeNetHpsBenchmark {
             Autograd ad = kit.autograd();
             Runnable step = () -> {
                 try (NDManager m = kit.manager().newSubManager(); Autograd.Scope s = ad.record()) {
-                    NDList out = net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), ForwardMode.TRAIN);
+                    NDList out = net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), Forward.training(new Rng(0)));
                     NDArray loss = Objective.CLASSIFICATION.loss(out.get(0), m.create(y0))
                             .add(Objective.CLASSIFICATION.loss(out.get(1), m.create(y1)));
                     NDList g = ad.grad(loss, p.arrays(), GraphMode.RELEASE);
@@ -64,7 +64,7 @@ class LeNetHpsBenchmark {
             };
             Runnable forward = () -> {
                 try (NDManager m = kit.manager().newSubManager(); Autograd.Scope s = ad.pause()) {
-                    net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), ForwardMode.EVAL).get(1).getFloat(0, 0);
+                    net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), Forward.evaluation(new Rng(0))).get(1).getFloat(0, 0);
                 }
             };
             System.out.printf("lenet-hps batch %d, %d thread(s): forward+backward ms/step %s; forward only ms %s%n", n,

@@ -19,8 +19,7 @@ import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Objective;
 import dev.meta4j.api.data.TaskSpec;
 import dev.meta4j.api.model.Backbone;
-import dev.meta4j.api.model.ForwardMode;
-import dev.meta4j.api.model.MultiHeadBackbone;
+import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.FiniteDifferences;
@@ -85,7 +84,6 @@ class LeNetHpsTest {
     @Test
     void parametersHaveTheReferenceNamesAndShapes() {
         LeNetHps net = model(kit, "");
-        assertTrue(net instanceof MultiHeadBackbone);
         Params p = net.init(FASHION, new Rng(0), kit.manager(), DataType.FLOAT64);
         assertEquals(NAMES, p.names());
         for (int i = 0; i < NAMES.size(); i++) {
@@ -102,18 +100,18 @@ class LeNetHpsTest {
         Params p = net.init(FASHION, new Rng(0), kit32.manager(), DataType.FLOAT32);
         try (NDManager m = kit32.manager().newSubManager()) {
             NDArray x = m.create(new float[5 * 36 * 36], new Shape(5, 1, 36, 36)).add(0.5f);
-            NDArray z = net.encode(p, x, ForwardMode.TRAIN);
+            NDArray z = net.encode(p, x, Forward.training(new Rng(0)));
             assertEquals(new Shape(5, 50), z.getShape());
             assertEquals(DataType.FLOAT32, z.getDataType());
             assertTrue(z.min().getFloat() >= 0f, "the representation is after a ReLU");
-            NDList out = net.forward(p, x, ForwardMode.EVAL);
+            NDList out = net.forward(p, x, Forward.evaluation(new Rng(0)));
             assertEquals(2, out.size());
             for (NDArray o : out) {
                 assertEquals(new Shape(5, 10), o.getShape());
                 assertEquals(m, o.getManager(), "results join the input's (per-step) manager");
             }
             assertEquals(m, z.getManager());
-            NDList decoded = net.decode(p, z, ForwardMode.EVAL);
+            NDList decoded = net.heads(p, z, Forward.evaluation(new Rng(0)));
             assertArrayEquals(out.get(1).toFloatArray(), decoded.get(1).toFloatArray());
         }
     }
@@ -130,10 +128,11 @@ class LeNetHpsTest {
         assertEquals(new Shape(3, 50), p.get("head.a.weight").getShape());
         assertEquals(new Shape(7, 50), p.get("head.b.c.weight").getShape());
         assertEquals(new Shape(1), p.get("head.d.bias").getShape());
-        assertEquals(1, net.taskOf("head.b.c.weight"));
-        assertEquals(2, net.taskOf("head.d.bias"));
+        assertEquals(1, p.headOf("head.b.c.weight"));
+        assertEquals(2, p.headOf("head.d.bias"));
+        assertEquals(3, p.headCount());
         try (NDManager m = kit32.manager().newSubManager()) {
-            NDList out = net.forward(p, m.ones(new Shape(2, 3, 20, 24)), ForwardMode.TRAIN);
+            NDList out = net.forward(p, m.ones(new Shape(2, 3, 20, 24)), Forward.training(new Rng(0)));
             assertEquals(List.of(new Shape(2, 3), new Shape(2, 7), new Shape(2, 1)),
                     out.stream().map(NDArray::getShape).toList());
         }
@@ -161,28 +160,26 @@ class LeNetHpsTest {
     @Test
     void sharedEncoderAndOneHeadPerTask() {
         LeNetHps net = model(kit32, "");
-        assertThrows(IllegalStateException.class, () -> net.taskOf("head.left.weight"), "tasks are known after init");
         Params p = net.init(FASHION, new Rng(0), kit32.manager(), DataType.FLOAT32);
         for (String name : p.names()) {
-            boolean shared = name.startsWith("encoder.");
-            assertEquals(shared, net.isShared(name), name);
-            if (shared) {
-                assertThrows(IllegalArgumentException.class, () -> net.taskOf(name));
-            } else {
-                assertEquals(name.startsWith("head.left.") ? 0 : 1, net.taskOf(name), name);
-            }
+            int expected = name.startsWith("encoder.") ? Params.ENCODER : name.startsWith("head.left.") ? 0 : 1;
+            assertEquals(expected, p.headOf(name), name);
         }
-        assertEquals(6, p.filter(net::isShared).size());
-        assertEquals(4, p.filter(n -> !net.isShared(n)).size());
-        assertThrows(IllegalArgumentException.class, () -> net.isShared("layer0.weight"));
-        assertThrows(IllegalArgumentException.class, () -> net.taskOf("head.middle.weight"));
-        assertThrows(IllegalStateException.class, () -> net.init(new DataSpec(new long[] {1, 36, 36},
+        assertEquals(6, p.encoder().size());
+        assertEquals(4, p.heads().size());
+        assertEquals(List.of("head.right.weight", "head.right.bias"), p.head(1).names());
+        assertEquals(2, p.headCount());
+        assertEquals(p.headOf("head.right.bias"), p.map(a -> a).headOf("head.right.bias"), "derived sets keep heads");
+        assertThrows(IllegalArgumentException.class, () -> p.headOf("layer0.weight"));
+        // the model keeps no task state: another task list is another set of parameters
+        Params other = net.init(new DataSpec(new long[] {1, 36, 36},
                 List.of(new TaskSpec("other", 10, Objective.CLASSIFICATION))), new Rng(0), kit32.manager(),
-                DataType.FLOAT32), "one model serves one task list");
-        // decode reads the heads from the parameters: a representation only moves the heads' output
+                DataType.FLOAT32);
+        assertEquals(1, other.headCount());
+        // heads() reads the heads from the parameters: a representation only moves the heads' output
         try (NDManager m = kit32.manager().newSubManager()) {
             NDArray z = m.ones(new Shape(1, 50));
-            float[] left = net.decode(p, z, ForwardMode.EVAL).get(0).toFloatArray();
+            float[] left = net.heads(p, z, Forward.evaluation(new Rng(0))).get(0).toFloatArray();
             float[] expected = p.get("head.left.weight").sum(new int[] {1}).add(p.get("head.left.bias")).toFloatArray();
             assertArrayEquals(expected, left, 1e-6f);
         }
@@ -274,8 +271,8 @@ class LeNetHpsTest {
                 x[i] = ((i * 37L + 11) % 256) / 255.0;
             }
             NDArray input = m.create(x, new Shape(batch, 1, 36, 36));
-            assertClose(representation, net.encode(p, input, ForwardMode.EVAL).toDoubleArray(), "representation");
-            NDList out = net.forward(p, input, ForwardMode.EVAL);
+            assertClose(representation, net.encode(p, input, Forward.evaluation(new Rng(0))).toDoubleArray(), "representation");
+            NDList out = net.forward(p, input, Forward.evaluation(new Rng(0)));
             assertEquals(2, logits.size());
             assertClose(logits.get(0), out.get(0).toDoubleArray(), "left logits");
             assertClose(logits.get(1), out.get(1).toDoubleArray(), "right logits");
@@ -302,7 +299,7 @@ class LeNetHpsTest {
     /** Cross-entropy of the left head plus 0.7 times the right head's, on arrays in {@code m}. */
     private static NDArray loss(LeNetHps net, Params p, NDManager m, double[] x, Shape shape, long[][] y) {
         NDArray input = m.create(x, shape);
-        NDList out = net.forward(p, input, ForwardMode.TRAIN);
+        NDList out = net.forward(p, input, Forward.training(new Rng(0)));
         NDArray l0 = Objective.CLASSIFICATION.loss(out.get(0), m.create(y[0]));
         NDArray l1 = Objective.CLASSIFICATION.loss(out.get(1), m.create(y[1]));
         return l0.add(l1.mul(0.7));

@@ -22,8 +22,7 @@ public interface Components {
     /**
      * The model, as the kind the algorithm works with.
      *
-     * @param kind {@link Backbone} or a narrower interface such as {@link
-     *     dev.meta4j.api.model.MultiHeadBackbone}
+     * @param kind {@link Backbone} or a narrower interface
      * @param <T> the kind
      * @return the backbone
      * @throws IllegalArgumentException naming the configured model and what it is instead

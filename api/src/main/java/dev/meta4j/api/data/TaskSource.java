@@ -8,6 +8,15 @@ import dev.meta4j.api.Split;
 public interface TaskSource extends Dataset {
 
     /**
+     * The sizes of a split's episodes. Held-out episodes may have larger query sets than
+     * training ones.
+     *
+     * @param split the split
+     * @return ways, shots and queries
+     */
+    EpisodeShape episodeShape(Split split);
+
+    /**
      * Draws a meta-batch of training episodes.
      *
      * @param tasks how many episodes
@@ -18,13 +27,13 @@ public interface TaskSource extends Dataset {
     TaskBatch sample(int tasks, Rng rng, NDManager manager);
 
     /**
-     * A fixed set of held-out episodes: the same tasks for the same arguments in every run, so
-     * that evaluations are comparable across steps, seeds and methods.
+     * A fixed sequence of held-out episodes: the same episodes for the same arguments in every
+     * run, so that evaluations are comparable across steps, seeds and methods. Each call starts
+     * the sequence anew; it is drawn in chunks (see {@link Episodes}).
      *
      * @param split {@link Split#VALIDATION} or {@link Split#TEST}
-     * @param tasks how many episodes
-     * @param manager where the arrays are created
-     * @return the episodes; their query sets may be larger than in training
+     * @param count how many episodes
+     * @return the sequence
      */
-    TaskBatch evaluationTasks(Split split, int tasks, NDManager manager);
+    Episodes evaluationEpisodes(Split split, int count);
 }

@@ -10,12 +10,25 @@ import dev.meta4j.api.data.DataSpec;
 /**
  * A functional model: it declares parameters and computes outputs from given parameters.
  *
+ * <p><b>Encoder and heads.</b> Every backbone is an encoder, which computes a representation,
+ * followed by zero or more heads, one per task of the dataset, which read it. {@link #init} tags
+ * each parameter with its head ({@link Params.Builder#addHead}); algorithms find the split there
+ * ({@link Params#encoder()}, {@link Params#heads()}, {@link Params#headOf}). A single-task
+ * network has one head (usually its last layer); an embedding network for metric learning
+ * (Prototypical Networks) has none, and its {@link #forward} is its representation.
+ *
  * <p><b>Task-batched forward.</b> A backbone that returns true from {@link
  * #supportsTaskBatch()} also accepts parameters with a leading task dimension {@code T} (every
  * array {@code [T, ...shape]}) together with inputs {@code [T, N, ...]}, and returns outputs
  * {@code [T, N, ...]}: task {@code t} is computed with its own weights. Meta-learning algorithms
  * use it to run a whole meta-batch as one batched graph, which matters because every tensor
  * operation costs microseconds of overhead regardless of its size.
+ *
+ * <p><b>Rules.</b> Parameters are leaves that require gradients ({@code
+ * setRequiresGradient(true)}), created in the manager given to {@link #init}. A backbone keeps
+ * no state between calls that depends on the parameters or the data: everything it needs is in
+ * its arguments, so that adapted and task-batched copies work. Convolutions go through {@link
+ * dev.meta4j.api.PluginContext#convolution()}.
  */
 public interface Backbone {
 
@@ -26,19 +39,45 @@ public interface Backbone {
      * @param rng the generator for the initial values
      * @param manager where the parameters live (the experiment's long-lived manager)
      * @param dataType the floating-point type
-     * @return the parameters, in a stable order
+     * @return the parameters, in a stable order, each tagged with its head
      */
     Params init(DataSpec spec, Rng rng, NDManager manager, DataType dataType);
 
     /**
-     * Computes the outputs.
+     * Computes the representation of a batch: the encoder alone.
      *
-     * @param params the parameters (as made by {@link #init}, adapted, or task-batched)
+     * @param params the parameters (as made by {@link #init}, adapted, or task-batched); the
+     *     encoder reads only {@link Params#encoder()}'s
      * @param input a batch of inputs {@code [N, ...spec.inputShape]} (or {@code [T, N, ...]})
-     * @param mode training or evaluation
-     * @return one output per task of the spec, in the spec's order
+     * @param forward training or evaluation, the inner step, the generator
+     * @return the representation {@code [N, ...]} (or {@code [T, N, ...]})
      */
-    NDList forward(Params params, NDArray input, ForwardMode mode);
+    NDArray encode(Params params, NDArray input, Forward forward);
+
+    /**
+     * Computes the heads' outputs from a representation.
+     *
+     * @param params the parameters; the heads read only {@link Params#heads()}'s
+     * @param representation what {@link #encode} returned
+     * @param forward the same context as for {@link #encode}
+     * @return one output per head, in head order; empty for an embedding network
+     */
+    NDList heads(Params params, NDArray representation, Forward forward);
+
+    /**
+     * Computes the outputs: the heads of the representation, or the representation itself for
+     * a network without heads.
+     *
+     * @param params the parameters
+     * @param input the inputs
+     * @param forward training or evaluation, the inner step, the generator
+     * @return one output per task of the spec, in the spec's order (or the representation)
+     */
+    default NDList forward(Params params, NDArray input, Forward forward) {
+        NDArray representation = encode(params, input, forward);
+        NDList out = heads(params, representation, forward);
+        return out.isEmpty() ? new NDList(representation) : out;
+    }
 
     /**
      * Whether {@link #forward} accepts task-batched parameters and inputs (see the class doc).

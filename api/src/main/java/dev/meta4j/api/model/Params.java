@@ -18,37 +18,59 @@ import java.util.function.UnaryOperator;
  * <p>Models never own their weights; they compute {@code forward(params, input)}. An inner loop
  * therefore passes adapted {@code Params} instead of mutating a module, and a whole meta-batch
  * can carry one copy per task with a leading task dimension.
+ *
+ * <p><b>Encoder and heads.</b> Every parameter belongs to the encoder (the shared
+ * representation) or to one head, numbered in the dataset's task order. The backbone says which
+ * when it builds its parameters ({@link Builder#addHead}); every derived set ({@link #map},
+ * {@link #zip}, {@link #withArrays}, {@link #filter}) keeps the split, so adapted and
+ * task-batched copies answer {@link #headOf} like the originals. ANIL adapts {@link #heads()}
+ * only; multi-task weighting treats {@link #encoder()} as the shared parameters.
  */
 public final class Params {
 
+    /** The {@link #headOf} of an encoder parameter. */
+    public static final int ENCODER = -1;
+
     private final List<String> names;
     private final List<NDArray> arrays;
+    private final int[] heads;
     private final Map<String, Integer> index;
 
-    private Params(List<String> names, List<NDArray> arrays) {
-        if (names.size() != arrays.size()) {
+    private Params(List<String> names, List<NDArray> arrays, int[] heads) {
+        if (names.size() != arrays.size() || heads.length != names.size()) {
             throw new IllegalArgumentException(
                     names.size() + " names but " + arrays.size() + " arrays");
         }
         this.names = List.copyOf(names);
         this.arrays = Collections.unmodifiableList(new ArrayList<>(arrays));
+        this.heads = heads;
         this.index = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             if (index.put(names.get(i), i) != null) {
                 throw new IllegalArgumentException("duplicate parameter name '" + names.get(i) + "'");
             }
+            if (heads[i] < ENCODER) {
+                throw new IllegalArgumentException("parameter '" + names.get(i) + "' has head " + heads[i]
+                        + "; heads are numbered from 0, and " + ENCODER + " means the encoder");
+            }
         }
     }
 
+    private Params derive(List<NDArray> values) {
+        return new Params(names, values, heads);
+    }
+
     /**
-     * Parameters from parallel lists.
+     * Encoder parameters from parallel lists.
      *
      * @param names the names, unique
      * @param arrays the arrays, same order
-     * @return the parameters
+     * @return the parameters, all of the encoder
      */
     public static Params of(List<String> names, List<NDArray> arrays) {
-        return new Params(names, arrays);
+        int[] h = new int[names.size()];
+        java.util.Arrays.fill(h, ENCODER);
+        return new Params(names, arrays, h);
     }
 
     /**
@@ -57,7 +79,80 @@ public final class Params {
      * @return an empty set
      */
     public static Params empty() {
-        return new Params(List.of(), List.of());
+        return new Params(List.of(), List.of(), new int[0]);
+    }
+
+    /**
+     * The head a parameter belongs to.
+     *
+     * @param name the parameter's name
+     * @return its head's index in the dataset's task order, or {@link #ENCODER}
+     * @throws IllegalArgumentException if there is no such parameter
+     */
+    public int headOf(String name) {
+        return heads[indexOf(name)];
+    }
+
+    /**
+     * The encoder's parameters, in order: what every head shares.
+     *
+     * @return the subset
+     */
+    public Params encoder() {
+        return select(h -> h == ENCODER);
+    }
+
+    /**
+     * Every head's parameters, in order.
+     *
+     * @return the subset
+     */
+    public Params heads() {
+        return select(h -> h != ENCODER);
+    }
+
+    /**
+     * One head's parameters, in order.
+     *
+     * @param head the head's index
+     * @return the subset, empty for a head that has none
+     */
+    public Params head(int head) {
+        if (head < 0) {
+            throw new IllegalArgumentException("heads are numbered from 0, got " + head);
+        }
+        return select(h -> h == head);
+    }
+
+    /**
+     * The number of heads: one more than the highest head index, 0 for an embedding network.
+     *
+     * @return the head count
+     */
+    public int headCount() {
+        int max = ENCODER;
+        for (int h : heads) {
+            max = Math.max(max, h);
+        }
+        return max + 1;
+    }
+
+    private Params select(java.util.function.IntPredicate keep) {
+        Builder b = new Builder();
+        for (int i = 0; i < names.size(); i++) {
+            if (keep.test(heads[i])) {
+                b.addHead(heads[i], names.get(i), arrays.get(i));
+            }
+        }
+        return b.build();
+    }
+
+    private int indexOf(String name) {
+        Integer i = index.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("no parameter '" + name + "'; have " + names);
+        }
+        return i;
     }
 
     /**
@@ -77,11 +172,7 @@ public final class Params {
      * @throws IllegalArgumentException if there is no such parameter
      */
     public NDArray get(String name) {
-        Integer i = index.get(name);
-        if (i == null) {
-            throw new IllegalArgumentException("no parameter '" + name + "'; have " + names);
-        }
-        return arrays.get(i);
+        return arrays.get(indexOf(name));
     }
 
     /**
@@ -135,13 +226,13 @@ public final class Params {
     }
 
     /**
-     * The same names with other arrays, such as gradients or adapted weights.
+     * The same names (and heads) with other arrays, such as gradients or adapted weights.
      *
      * @param values one array per parameter, in order
      * @return new parameters
      */
     public Params withArrays(List<NDArray> values) {
-        return new Params(names, values);
+        return derive(values);
     }
 
     /**
@@ -155,7 +246,7 @@ public final class Params {
         for (NDArray a : arrays) {
             out.add(f.apply(a));
         }
-        return new Params(names, out);
+        return derive(out);
     }
 
     /**
@@ -174,7 +265,7 @@ public final class Params {
         for (int i = 0; i < arrays.size(); i++) {
             out.add(f.apply(arrays.get(i), other.get(i)));
         }
-        return new Params(names, out);
+        return derive(out);
     }
 
     /**
@@ -184,15 +275,13 @@ public final class Params {
      * @return the subset
      */
     public Params filter(Predicate<String> keep) {
-        List<String> n = new ArrayList<>();
-        List<NDArray> a = new ArrayList<>();
+        Builder b = new Builder();
         for (int i = 0; i < names.size(); i++) {
             if (keep.test(names.get(i))) {
-                n.add(names.get(i));
-                a.add(arrays.get(i));
+                b.addHead(heads[i], names.get(i), arrays.get(i));
             }
         }
-        return new Params(n, a);
+        return b.build();
     }
 
     /**
@@ -202,11 +291,7 @@ public final class Params {
      * @return the union
      */
     public Params concat(Params other) {
-        List<String> n = new ArrayList<>(names);
-        n.addAll(other.names);
-        List<NDArray> a = new ArrayList<>(arrays);
-        a.addAll(other.arrays);
-        return new Params(n, a);
+        return new Builder().addAll(this).addAll(other).build();
     }
 
     /**
@@ -238,31 +323,46 @@ public final class Params {
     public static final class Builder {
         private final List<String> names = new ArrayList<>();
         private final List<NDArray> arrays = new ArrayList<>();
+        private final List<Integer> heads = new ArrayList<>();
 
         private Builder() {}
 
         /**
-         * Adds a parameter.
+         * Adds an encoder parameter.
          *
          * @param name its unique name
          * @param array its array
          * @return this builder
          */
         public Builder add(String name, NDArray array) {
+            return addHead(ENCODER, name, array);
+        }
+
+        /**
+         * Adds a parameter of one head.
+         *
+         * @param head the head's index in the dataset's task order, or {@link #ENCODER}
+         * @param name its unique name
+         * @param array its array
+         * @return this builder
+         */
+        public Builder addHead(int head, String name, NDArray array) {
             names.add(name);
             arrays.add(array);
+            heads.add(head);
             return this;
         }
 
         /**
-         * Adds all parameters of another set.
+         * Adds all parameters of another set, keeping their heads.
          *
          * @param params the parameters
          * @return this builder
          */
         public Builder addAll(Params params) {
-            names.addAll(params.names);
-            arrays.addAll(params.arrays);
+            for (int i = 0; i < params.names.size(); i++) {
+                addHead(params.heads[i], params.names.get(i), params.arrays.get(i));
+            }
             return this;
         }
 
@@ -272,7 +372,7 @@ public final class Params {
          * @return the parameters
          */
         public Params build() {
-            return new Params(names, arrays);
+            return new Params(names, arrays, heads.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 }

@@ -167,10 +167,10 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void step(Experiment e, long s, long total) {
         Algorithm a = e.algorithm();
-        double lr = e.optimizer().baseLearningRate() * e.scheduler().factor(
-                new TrainingClock(s, total, a.stepsPerEpoch().orElse(0)));
+        TrainingClock at = new TrainingClock(s, total, a.stepsPerEpoch().orElse(0));
+        double lr = e.optimizer().baseLearningRate() * e.scheduler().factor(at);
         try (NDManager m = e.manager().newSubManager()) {
-            a.trainStep(new Step(s, lr, m));
+            a.trainStep(new Step(at, lr, m));
         }
     }
 

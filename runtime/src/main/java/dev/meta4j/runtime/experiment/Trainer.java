@@ -136,12 +136,12 @@ public final class Trainer {
                         ? resumeFrom.bookkeeping().get("metricsLines").getAsLong() : -1, start)) {
             Progress progress = Progress.forConsole(totalSteps, start);
             for (long s = start; s < totalSteps; s++) {
-                double lr = experiment.optimizer().baseLearningRate()
-                        * experiment.scheduler().factor(new TrainingClock(s, totalSteps, stepsPerEpoch));
+                TrainingClock at = new TrainingClock(s, totalSteps, stepsPerEpoch);
+                double lr = experiment.optimizer().baseLearningRate() * experiment.scheduler().factor(at);
                 long t0 = System.nanoTime();
                 Metrics m;
                 try (NDManager stepManager = experiment.manager().newSubManager()) {
-                    m = algorithm.trainStep(new Step(s, lr, stepManager));
+                    m = algorithm.trainStep(new Step(at, lr, stepManager));
                 }
                 clock.stepTook(System.nanoTime() - t0);
                 window.add(m);
