@@ -63,4 +63,33 @@ public interface PluginContext {
      * @return the engine's convolution
      */
     Convolution convolution();
+
+    /**
+     * Creates a further plugin that this one is composed of, such as Reptile's inner optimizer
+     * or a sub-backbone, from a sub-section of this plugin's settings.
+     *
+     * <p>The sub-section is declared in the plugin's {@code reference.conf} as a section with a
+     * {@code type}, whose comment says which kind it holds, for example:
+     *
+     * <pre>
+     * # The inner loop's optimizer: Adam with beta1 = 0, as the paper.
+     * # &#64;plugin optimizer
+     * inner-optimizer { type = adam, beta1 = 0 }
+     * </pre>
+     *
+     * The runtime validates the sub-section against the defaults of the plugin its {@code type}
+     * names, like any section (so {@code validate} reports its errors, and switching its type
+     * drops the old type's settings), and {@code describe} shows it. The sub-plugin shares this
+     * plugin's generator, device, data type, manager and engine services; its state is this
+     * plugin's to save: a {@link Stateful} sub-plugin is checkpointed only if this plugin's own
+     * {@code saveState} includes it.
+     *
+     * @param key the sub-section's key in this plugin's settings
+     * @param type what the sub-plugin must be, such as {@code Optimizer.class}
+     * @param <T> the type
+     * @return a new sub-plugin
+     * @throws IllegalArgumentException if no {@code @plugin} setting has that key, or the plugin
+     *     it names is not a {@code type}
+     */
+    <T> T plugin(String key, Class<T> type);
 }

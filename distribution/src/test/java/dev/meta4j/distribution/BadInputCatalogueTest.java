@@ -203,8 +203,9 @@ class BadInputCatalogueTest {
         c("famo min-losses length").config(MTL.replace("type = ls", "type = famo, min-losses = [0, 0, 0]"))
                 .mentions("min-losses", "3");
         c("ls weights length").config(MTL.replace("type = ls", "type = ls, weights = [1, 2, 3]")).mentions("weights");
-        c("unknown task").config(MTL.replace("type = multitask,", "type = multitask, tasks = [middle],"))
-                .mentions("algorithm.tasks", "middle", "left");
+        c("unknown task").config(MTL.replace("experiment {", "experiment { tasks = [middle],"))
+                .mentions("experiment.tasks", "middle", "left");
+        c("tasks of a single-task dataset").config(good("experiment { tasks = [y] }")).mentions("experiment.tasks", "sine");
         c("multitask without weighting").config(MTL.replace("weighting { type = ls }", ""))
                 .mentions("weighting", "type = ls");
         c("multitask with mlp").config(MTL.replace("model { type = lenet-hps, conv1-channels = 2, conv2-channels = 2, hidden = 4 }",

@@ -71,16 +71,19 @@ class MultiTaskEndToEndTest {
     void aSingleTaskBaselineSelectsOnItsOwnTask(@TempDir Path out) throws Exception {
         PluginRegistry registry = PluginRegistry.discover(List.of());
         ConfigLoader loader = new ConfigLoader(registry);
-        String[] cli = args(out, "stl", "weighting.type=ls", "algorithm.tasks=[left]");
+        String[] cli = args(out, "stl", "experiment.tasks=[left]");
         List<String> overrides = List.of(cli).subList(3, cli.length); // what follows `run --config FILE`
-        ExperimentConfig cfg = loader.load(loader.parse("famo-multifashion.conf"), ConfigLoader.overrides(overrides), Set.of());
+        ExperimentConfig cfg = loader.load(loader.parse("famo-multifashion.conf").withoutPath("weighting"),
+                ConfigLoader.overrides(overrides), Set.of());
         try (Experiment e = Experiment.create(cfg, registry); NDManager m = e.manager().newSubManager()) {
             Selection selection = e.algorithm().selection();
             assertEquals("left/accuracy", selection.metric());
             assertTrue(selection.higherIsBetter());
             Metrics v = e.algorithm().evaluate(Split.VALIDATION, m).metrics();
-            assertTrue(v.get("left/accuracy").isPresent() && v.get("right/accuracy").isPresent(), v.toString());
-            assertFalse(v.get("mean-accuracy").isPresent(), "no mean over the untrained head: " + v);
+            assertTrue(v.get("left/accuracy").isPresent(), v.toString());
+            assertFalse(v.get("right/accuracy").isPresent(), "one task, one head: " + v);
+            assertFalse(v.get("mean-accuracy").isPresent(), "no mean over one task: " + v);
+            assertEquals(1, e.dataSpec().taskCount());
         }
     }
 

@@ -14,6 +14,7 @@ import dev.meta4j.api.Split;
 import dev.meta4j.api.algorithm.Algorithm;
 import dev.meta4j.api.algorithm.AlgorithmFactory;
 import dev.meta4j.api.algorithm.Components;
+import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Figure;
 import dev.meta4j.api.algorithm.Metrics;
@@ -22,7 +23,9 @@ import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.autograd.Scalar;
-import dev.meta4j.api.data.Objective;
+import dev.meta4j.api.data.RegressionTask;
+import dev.meta4j.api.data.Targets;
+import dev.meta4j.api.data.Task;
 import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
@@ -62,7 +65,7 @@ public final class Maml implements Algorithm {
     private TaskSource source;
     private Backbone backbone;
     private Optimizer optimizer;
-    private Objective objective;
+    private Task task;
     private Params params;
 
     Maml(PluginContext ctx) {
@@ -90,7 +93,7 @@ public final class Maml implements Algorithm {
             throw new IllegalArgumentException("maml adapts one output per episode; the dataset has "
                     + source.spec().taskCount() + " tasks per example");
         }
-        this.objective = source.spec().tasks().get(0).objective();
+        this.task = source.spec().tasks().get(0);
         this.params = backbone.init(source.spec(), rng.split("init"), manager, dataType);
     }
 
@@ -199,7 +202,7 @@ public final class Maml implements Algorithm {
 
     /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
     private NDArray taskLosses(Params p, NDArray x, NDArray y) {
-        return objective.loss(backbone.forward(p, x, Forward.training(rng)).get(0), y);
+        return task.loss(backbone.forward(p, x, Forward.training(rng)).get(0), Targets.of(y));
     }
 
     @Override
@@ -217,12 +220,13 @@ public final class Maml implements Algorithm {
                 evaluateChunk(b, from, marks, maxSteps, perTask, from == 0 ? panels : null);
             }
         }
-        String name = objective.metricName();
+        String name = task.metric().name();
         Metrics.Builder out = Metrics.builder();
-        putMean(out, name + "-pre", perTask[0]);
-        putMean(out, name + "-post", perTask[1]);
+        Direction d = task.metric().direction();
+        putMean(out, name + "-pre", perTask[0], d);
+        putMean(out, name + "-post", perTask[1], d);
         if (marks.length > 2) {
-            putMean(out, name + "-post-" + evalExtraSteps, perTask[2]);
+            putMean(out, name + "-post-" + evalExtraSteps, perTask[2], d);
         }
         List<Figure> figures = panels.isEmpty() ? List.of() : List.of(new Figure("adapted-fits", panels, 2));
         return new Evaluation(out.build(), figures);
@@ -239,7 +243,7 @@ public final class Maml implements Algorithm {
             if (k == marks[mark]) {
                 try (Autograd.Scope off = autograd.pause()) {
                     NDArray pred = predict(fast, b.queryInputs(), batched);
-                    double[] v = toDoubles(objective.metric(pred, b.queryTargets()));
+                    double[] v = toDoubles(task.score(pred, Targets.of(b.queryTargets())));
                     System.arraycopy(v, 0, perTask[mark], offset, t);
                     if (panels != null) {
                         predictions.add(toDoubles(pred));
@@ -261,7 +265,7 @@ public final class Maml implements Algorithm {
                 fast = current.zip(g, (w, gw) -> w.sub(gw.mul(innerLr)));
             }
         }
-        if (panels != null && b.queryInputs().getShape().get(2) == 1 && objective == Objective.REGRESSION) {
+        if (panels != null && b.queryInputs().getShape().get(2) == 1 && task instanceof RegressionTask) {
             panels.addAll(AdaptedFits.panels(b, predictions, marks, 4));
         }
     }
@@ -280,10 +284,10 @@ public final class Maml implements Algorithm {
     }
 
     private NDArray predictLosses(Params fast, NDArray x, NDArray y, boolean batched) {
-        return objective.loss(predict(fast, x, batched), y).sum();
+        return task.loss(predict(fast, x, batched), Targets.of(y)).sum();
     }
 
-    private static void putMean(Metrics.Builder out, String name, double[] values) {
+    private static void putMean(Metrics.Builder out, String name, double[] values, Direction direction) {
         double mean = 0;
         for (double v : values) {
             mean += v;
@@ -294,7 +298,7 @@ public final class Maml implements Algorithm {
             var += (v - mean) * (v - mean);
         }
         double sd = values.length > 1 ? Math.sqrt(var / (values.length - 1)) : 0;
-        out.put(name, mean);
+        out.put(name, mean, direction);
         out.put(name + "-ci95", 1.96 * sd / Math.sqrt(values.length));
     }
 
@@ -304,7 +308,7 @@ public final class Maml implements Algorithm {
 
     @Override
     public Selection selection() {
-        return new Selection(objective.metricName() + "-post", objective.higherIsBetter());
+        return new Selection(task.metric().name() + "-post", task.metric().higherIsBetter());
     }
 
     /** Registers {@code maml}. */

@@ -14,6 +14,7 @@ import dev.meta4j.api.StateDict;
 import dev.meta4j.api.algorithm.Algorithm;
 import dev.meta4j.api.algorithm.AlgorithmFactory;
 import dev.meta4j.api.algorithm.Components;
+import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
@@ -23,8 +24,8 @@ import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
-import dev.meta4j.api.data.Objective;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.Task;
+import dev.meta4j.api.data.TaskEvaluator;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
@@ -43,10 +44,10 @@ import java.util.OptionalLong;
  * <p>Each step computes the task losses on one minibatch and asks the weighting method what it
  * needs: the losses alone (one backward pass of its objective), the per-task gradients of the
  * shared parameters (one backward pass per task, which also yields each head's own gradient), or
- * the per-task gradients of the shared representation (MGDA-UB). With {@code tasks} naming a
- * subset, only those tasks' losses are trained: the single-task baselines of Δm%. The best
- * checkpoint is then selected on the trained tasks' validation metric ({@code left/accuracy} for
- * one task), never on the untrained heads.
+ * the per-task gradients of the shared representation (MGDA-UB). A dataset of one task (the
+ * single-task baselines of Δm%, {@code experiment.tasks = [left]}) needs no weighting section:
+ * its loss is the objective, and the best checkpoint is selected on its own validation metric
+ * ({@code left/accuracy}).
  */
 public final class MultiTask implements Algorithm {
 
@@ -57,14 +58,13 @@ public final class MultiTask implements Algorithm {
     private final int batchSize;
     private final int evalBatchSize;
     private final double maxGradNorm;
-    private final List<String> trainedTaskNames;
     private final long shuffleSeed;
 
     private MultiTaskDataset dataset;
     private Backbone backbone;
     private Optimizer optimizer;
     private WeightingMethod weighting;
-    private List<TaskSpec> tasks;
+    private List<Task> tasks;
     private int[] trained;
     private Params model;
     private Params all;
@@ -82,7 +82,6 @@ public final class MultiTask implements Algorithm {
         this.batchSize = c.getInt("batch-size");
         this.evalBatchSize = c.getInt("eval-batch-size");
         this.maxGradNorm = c.getDouble("max-grad-norm");
-        this.trainedTaskNames = c.hasPath("tasks") ? c.getStringList("tasks") : null;
         this.shuffleSeed = rng.split("shuffle").nextLong();
     }
 
@@ -91,10 +90,14 @@ public final class MultiTask implements Algorithm {
         dataset = components.dataset(MultiTaskDataset.class);
         backbone = components.backbone(Backbone.class);
         optimizer = components.optimizer();
-        weighting = components.weighting();
         DataSpec spec = dataset.spec();
+        // One task needs no weighting: its loss is the objective (a single-task baseline).
+        weighting = spec.taskCount() == 1 && !components.hasWeighting() ? new OneTask() : components.weighting();
         tasks = spec.tasks();
-        trained = trainedTasks(spec);
+        trained = new int[spec.taskCount()];
+        for (int i = 0; i < trained.length; i++) {
+            trained[i] = i;
+        }
         if (dataset.size(Split.TRAIN) == 0) {
             throw new IllegalArgumentException("the dataset has no training examples");
         }
@@ -109,24 +112,17 @@ public final class MultiTask implements Algorithm {
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
-    private int[] trainedTasks(DataSpec spec) {
-        if (trainedTaskNames == null) {
-            int[] allTasks = new int[spec.taskCount()];
-            for (int i = 0; i < allTasks.length; i++) {
-                allTasks[i] = i;
-            }
-            return allTasks;
+    /** The objective of a single task: its loss, unweighted. */
+    private static final class OneTask implements WeightingMethod {
+        @Override
+        public Need need(long step) {
+            return Need.LOSSES;
         }
-        List<String> names = spec.tasks().stream().map(TaskSpec::name).toList();
-        int[] out = new int[trainedTaskNames.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = names.indexOf(trainedTaskNames.get(i));
-            if (out[i] < 0) {
-                throw new IllegalArgumentException("algorithm.tasks names '" + trainedTaskNames.get(i)
-                        + "', the dataset's tasks are " + names);
-            }
+
+        @Override
+        public Combination combine(TaskSignals signals) {
+            return new Combination.Objective(signals.losses().sum(), null);
         }
-        return out;
     }
 
     @Override
@@ -167,7 +163,7 @@ public final class MultiTask implements Algorithm {
         try (Autograd.Scope rec = autograd.record()) {
             Forward training = Forward.training(rng);
             NDArray representation = backbone.encode(model, batch.inputs(), training);
-            losses = taskLosses(backbone.heads(model, representation, training), batch.targets());
+            losses = taskLosses(backbone.heads(model, representation, training), batch);
             NDArray[] rows = trainedLosses(losses);
             NDArray trainedLosses = NDArrays.stack(new NDList(rows));
             switch (need) {
@@ -199,7 +195,7 @@ public final class MultiTask implements Algorithm {
         optimizer.step(all, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
-                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), Forward.training(rng)), batch.targets());
+                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), Forward.training(rng)), batch);
                 weighting.afterStep(NDArrays.stack(new NDList(trainedLosses(after))));
             }
         }
@@ -235,10 +231,11 @@ public final class MultiTask implements Algorithm {
     }
 
     /** Per-task losses as one vector {@code [K]}, recorded. */
-    private NDArray taskLosses(NDList outputs, NDList targets) {
+    private NDArray taskLosses(NDList outputs, MultiTaskBatch batch) {
         NDList l = new NDList(tasks.size());
         for (int i = 0; i < tasks.size(); i++) {
-            l.add(tasks.get(i).objective().loss(outputs.get(i), targets.get(i)));
+            Task t = tasks.get(i);
+            l.add(t.loss(outputs.get(i), batch.targets(t.name())));
         }
         return NDArrays.stack(l);
     }
@@ -249,8 +246,7 @@ public final class MultiTask implements Algorithm {
         if (n == 0) {
             throw new IllegalArgumentException("the dataset has no " + split.key() + " examples");
         }
-        double[] lossSum = new double[tasks.size()];
-        double[] metricSum = new double[tasks.size()];
+        List<TaskEvaluator> evaluators = tasks.stream().map(Task::newEvaluator).toList();
         try (Autograd.Scope off = autograd.pause()) {
             for (int from = 0; from < n; from += evalBatchSize) {
                 int to = Math.min(n, from + evalBatchSize);
@@ -263,53 +259,46 @@ public final class MultiTask implements Algorithm {
                     MultiTaskBatch b = dataset.batch(split, idx, m);
                     NDList out = backbone.forward(model, b.inputs(), Forward.evaluation(rng));
                     for (int t = 0; t < tasks.size(); t++) {
-                        Objective o = tasks.get(t).objective();
-                        lossSum[t] += idx.length * scalar(o.loss(out.get(t), b.targets().get(t)));
-                        metricSum[t] += idx.length * scalar(o.metric(out.get(t), b.targets().get(t)));
+                        evaluators.get(t).add(out.get(t), b.targets(tasks.get(t).name()));
                     }
                 }
             }
         }
         Metrics.Builder mb = Metrics.builder();
+        List<Metrics> results = evaluators.stream().map(TaskEvaluator::result).toList();
         for (int t = 0; t < tasks.size(); t++) {
-            String name = tasks.get(t).name();
-            mb.put(name + "/" + tasks.get(t).objective().metricName(), metricSum[t] / n);
-            mb.put(name + "/loss", lossSum[t] / n);
+            mb.putAll(results.get(t).prefixed(tasks.get(t).name() + "/"));
         }
         if (trained.length > 1) {
-            double metricMean = 0;
-            double lossMean = 0;
+            String key = sameMetric() ? tasks.get(trained[0]).metric().name() : "loss";
+            double mean = 0;
             for (int t : trained) {
-                metricMean += metricSum[t] / n / trained.length;
-                lossMean += lossSum[t] / n / trained.length;
+                mean += results.get(t).get(key).orElseThrow() / trained.length;
             }
-            mb.put(selectionMetricName(), sameObjective() ? metricMean : lossMean);
+            mb.put(selectionMetricName(), mean, selectionDirection());
         }
         return Evaluation.of(mb.build());
     }
 
-    private static double scalar(NDArray a) {
-        return a.toType(DataType.FLOAT64, false).getDouble();
-    }
-
-    // Selection looks at the trained tasks only: a single-task baseline chosen by the mean over
-    // its untrained heads as well would be chosen partly by noise.
-    private boolean sameObjective() {
-        return Arrays.stream(trained).mapToObj(t -> tasks.get(t).objective()).distinct().count() == 1;
+    private boolean sameMetric() {
+        return Arrays.stream(trained).mapToObj(t -> tasks.get(t).metric()).distinct().count() == 1;
     }
 
     private String selectionMetricName() {
-        Objective first = tasks.get(trained[0]).objective();
+        Task first = tasks.get(trained[0]);
         if (trained.length == 1) {
-            return tasks.get(trained[0]).name() + "/" + first.metricName();
+            return first.name() + "/" + first.metric().name();
         }
-        return sameObjective() ? "mean-" + first.metricName() : "mean-loss";
+        return sameMetric() ? "mean-" + first.metric().name() : "mean-loss";
+    }
+
+    private Direction selectionDirection() {
+        return sameMetric() ? tasks.get(trained[0]).metric().direction() : Direction.LOWER_IS_BETTER;
     }
 
     @Override
     public Selection selection() {
-        boolean higher = sameObjective() && tasks.get(trained[0]).objective().higherIsBetter();
-        return new Selection(selectionMetricName(), higher);
+        return new Selection(selectionMetricName(), selectionDirection().higherIsBetter());
     }
 
     @Override

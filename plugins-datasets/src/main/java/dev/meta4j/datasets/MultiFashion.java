@@ -1,7 +1,6 @@
 package dev.meta4j.datasets;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -15,8 +14,8 @@ import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
 import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
-import dev.meta4j.api.data.Objective;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.ClassificationTask;
+import dev.meta4j.api.data.Targets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -58,8 +57,8 @@ public final class MultiFashion implements MultiTaskDataset {
     static final int CLASSES = 10;
 
     private static final DataSpec SPEC = new DataSpec(new long[] {1, CANVAS, CANVAS}, List.of(
-            new TaskSpec("left", CLASSES, Objective.CLASSIFICATION),
-            new TaskSpec("right", CLASSES, Objective.CLASSIFICATION)));
+            new ClassificationTask("left", CLASSES),
+            new ClassificationTask("right", CLASSES)));
 
     private static final String INSTALL_HINT = "install the data with `apt-get install dataset-fashion-mnist`"
             + " (Debian; it fills /usr/share/datasets/fashion-mnist) or set the dataset.root key to a folder"
@@ -283,8 +282,10 @@ public final class MultiFashion implements MultiTaskDataset {
         if (!wide && dataType != DataType.FLOAT32) {
             inputs = inputs.toType(dataType, false);
         }
-        return new MultiTaskBatch(inputs,
-                new NDList(manager.create(leftLabels, new Shape(n)), manager.create(rightLabels, new Shape(n))));
+        java.util.Map<String, Targets> targets = new java.util.LinkedHashMap<>();
+        targets.put("left", Targets.of(manager.create(leftLabels, new Shape(n))));
+        targets.put("right", Targets.of(manager.create(rightLabels, new Shape(n))));
+        return new MultiTaskBatch(inputs, targets);
     }
 
     /**

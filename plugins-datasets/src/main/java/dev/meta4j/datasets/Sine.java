@@ -12,12 +12,11 @@ import dev.meta4j.api.Split;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
-import dev.meta4j.api.data.Objective;
 import dev.meta4j.api.data.EpisodeShape;
 import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.RegressionTask;
 import java.util.List;
 
 /**
@@ -27,7 +26,7 @@ import java.util.List;
  */
 public final class Sine implements TaskSource {
 
-    private static final DataSpec SPEC = new DataSpec(new long[] {1}, List.of(new TaskSpec("y", 1, Objective.REGRESSION)));
+    private static final DataSpec SPEC = new DataSpec(new long[] {1}, List.of(new RegressionTask("y", 1)));
 
     private final double ampLow;
     private final double ampHigh;

@@ -55,7 +55,7 @@ class MultiFashionRealDataTest {
                 assertTrue(mean > 0.1f && mean < 0.5f, "mean pixel " + mean);
                 int[] counts = new int[10];
                 for (long y : d.batch(Split.TEST, java.util.stream.IntStream.range(0, 10000).toArray(), m)
-                        .targets().get(0).toLongArray()) {
+                        .targets("left").values().toLongArray()) {
                     counts[(int) y]++;
                 }
                 for (int c : counts) {

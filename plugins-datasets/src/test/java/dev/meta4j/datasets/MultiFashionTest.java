@@ -14,8 +14,7 @@ import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
-import dev.meta4j.api.data.Objective;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.Task;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.PluginTestKit;
 import java.nio.file.Files;
@@ -141,8 +140,12 @@ class MultiFashionTest {
     void specHasTwoTenClassTasksOn36x36() {
         DataSpec s = create("").spec();
         assertArrayEquals(new long[] {1, 36, 36}, s.inputShape());
-        assertEquals(List.of(new TaskSpec("left", 10, Objective.CLASSIFICATION),
-                new TaskSpec("right", 10, Objective.CLASSIFICATION)), s.tasks());
+        assertEquals(List.of("left", "right"), s.tasks().stream().map(Task::name).toList());
+        for (Task t : s.tasks()) {
+            assertEquals(10, t.outputs(), t.name());
+            assertEquals("accuracy", t.metric().name());
+            assertTrue(t.metric().higherIsBetter());
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -153,8 +156,8 @@ class MultiFashionTest {
         try (NDManager m = kit.manager().newSubManager()) {
             MultiTaskBatch b = d.batch(split, all(d, split), m);
             float[] x = b.inputs().toFloatArray();
-            long[] left = b.targets().get(0).toLongArray();
-            long[] right = b.targets().get(1).toLongArray();
+            long[] left = b.targets("left").values().toLongArray();
+            long[] right = b.targets("right").values().toLongArray();
             byte[] labels = test ? gz.testLabels() : gz.trainLabels();
             int leftWins = 0;
             int rightWins = 0;
@@ -297,7 +300,7 @@ class MultiFashionTest {
         try (NDManager m = kit.manager().newSubManager()) {
             MultiTaskBatch b = none.batch(Split.VALIDATION, new int[0], m);
             assertEquals(new Shape(0, 1, 36, 36), b.inputs().getShape());
-            assertEquals(new Shape(0), b.targets().get(1).getShape());
+            assertEquals(new Shape(0), b.targets("right").values().getShape());
         }
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -342,7 +345,7 @@ class MultiFashionTest {
             MultiTaskBatch bb = b.batch(Split.TRAIN, idx, m);
             MultiTaskBatch bc = c.batch(Split.TRAIN, idx, m);
             assertArrayEquals(ba.inputs().toFloatArray(), bb.inputs().toFloatArray());
-            assertArrayEquals(ba.targets().get(1).toLongArray(), bb.targets().get(1).toLongArray());
+            assertArrayEquals(ba.targets("right").values().toLongArray(), bb.targets("right").values().toLongArray());
             assertTrue(!java.util.Arrays.equals(ba.inputs().toFloatArray(), bc.inputs().toFloatArray()));
         }
     }
@@ -369,11 +372,11 @@ class MultiFashionTest {
             assertEquals(DataType.FLOAT32, b.inputs().getDataType());
             assertEquals(2, b.targets().size());
             for (int t = 0; t < 2; t++) {
-                assertEquals(new Shape(4), b.targets().get(t).getShape());
-                assertEquals(DataType.INT64, b.targets().get(t).getDataType());
+                assertEquals(new Shape(4), b.targets(List.of("left", "right").get(t)).values().getShape());
+                assertEquals(DataType.INT64, b.targets(List.of("left", "right").get(t)).values().getDataType());
             }
             assertEquals(m, b.inputs().getManager(), "arrays are created in the given manager");
-            assertEquals(m, b.targets().get(0).getManager());
+            assertEquals(m, b.targets("left").values().getManager());
             float[] x = b.inputs().toFloatArray();
             for (float v : x) {
                 assertTrue(v >= 0f && v <= 1f);
@@ -384,7 +387,7 @@ class MultiFashionTest {
             assertTrue(!java.util.Arrays.equals(c0, java.util.Arrays.copyOfRange(x, 1296, 2 * 1296)));
             MultiTaskBatch one = d.batch(Split.TRAIN, new int[] {3}, m);
             assertArrayEquals(c0, one.inputs().toFloatArray());
-            assertEquals(one.targets().get(0).getLong(0), b.targets().get(0).getLong(0));
+            assertEquals(one.targets("left").values().getLong(0), b.targets("left").values().getLong(0));
 
             IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
                     () -> d.batch(Split.VALIDATION, new int[] {VALIDATION}, m));
@@ -446,8 +449,8 @@ class MultiFashionTest {
                 MultiTaskBatch x = a.batch(s, all(a, s), m);
                 MultiTaskBatch y = b.batch(s, all(b, s), m);
                 assertArrayEquals(x.inputs().toFloatArray(), y.inputs().toFloatArray());
-                assertArrayEquals(x.targets().get(0).toLongArray(), y.targets().get(0).toLongArray());
-                assertArrayEquals(x.targets().get(1).toLongArray(), y.targets().get(1).toLongArray());
+                assertArrayEquals(x.targets("left").values().toLongArray(), y.targets("left").values().toLongArray());
+                assertArrayEquals(x.targets("right").values().toLongArray(), y.targets("right").values().toLongArray());
             }
         }
     }

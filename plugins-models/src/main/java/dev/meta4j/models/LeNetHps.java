@@ -13,7 +13,7 @@ import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.Task;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
@@ -84,7 +84,7 @@ public final class LeNetHps implements Backbone {
                     + " pixels a side for " + kernel + "x" + kernel + " kernels; the dataset's are " + new Shape(in));
         }
         Set<String> seen = new HashSet<>();
-        for (TaskSpec t : spec.tasks()) {
+        for (Task t : spec.tasks()) {
             if (!seen.add(t.name())) {
                 throw new IllegalArgumentException("two tasks are named '" + t.name() + "'; head names must be unique");
             }
@@ -98,7 +98,7 @@ public final class LeNetHps implements Backbone {
         addLayer(b, enc, "encoder.conv2", rng, manager, dataType, conv1 * kernel * kernel, conv2, conv1, kernel, kernel);
         addLayer(b, enc, "encoder.fc", rng, manager, dataType, flat, hidden, flat);
         for (int t = 0; t < spec.taskCount(); t++) {
-            TaskSpec task = spec.tasks().get(t);
+            Task task = spec.tasks().get(t);
             addLayer(b, t, HEAD + task.name(), rng, manager, dataType, hidden, task.outputs(), hidden);
         }
         return b.build();

@@ -9,8 +9,8 @@ import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.Objective;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.ClassificationTask;
+import dev.meta4j.api.data.Targets;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
@@ -34,8 +34,8 @@ class LeNetHpsBenchmark {
     @Test
     void forwardBackwardBatch256() {
         int threads = Integer.getInteger("meta4j.bench.threads", 2);
-        DataSpec spec = new DataSpec(new long[] {1, 36, 36}, List.of(new TaskSpec("left", 10, Objective.CLASSIFICATION),
-                new TaskSpec("right", 10, Objective.CLASSIFICATION)));
+        DataSpec spec = new DataSpec(new long[] {1, 36, 36}, List.of(new ClassificationTask("left", 10),
+                new ClassificationTask("right", 10)));
         try (PluginTestKit kit = PluginTestKit.open(DataType.FLOAT32, 0)) {
             TorchEngine.setThreads(threads);
             LeNetHps net = (LeNetHps) kit.create(PluginKind.MODEL, "lenet-hps", "", Backbone.class);
@@ -56,8 +56,8 @@ class LeNetHpsBenchmark {
             Runnable step = () -> {
                 try (NDManager m = kit.manager().newSubManager(); Autograd.Scope s = ad.record()) {
                     NDList out = net.forward(p, m.create(x, new Shape(n, 1, 36, 36)), Forward.training(new Rng(0)));
-                    NDArray loss = Objective.CLASSIFICATION.loss(out.get(0), m.create(y0))
-                            .add(Objective.CLASSIFICATION.loss(out.get(1), m.create(y1)));
+                    NDArray loss = spec.tasks().get(0).loss(out.get(0), Targets.of(m.create(y0)))
+                            .add(spec.tasks().get(1).loss(out.get(1), Targets.of(m.create(y1))));
                     NDList g = ad.grad(loss, p.arrays(), GraphMode.RELEASE);
                     g.get(0).getFloat(0, 0, 0, 0);
                 }

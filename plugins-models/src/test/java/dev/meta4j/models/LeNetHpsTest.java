@@ -16,8 +16,9 @@ import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.Objective;
-import dev.meta4j.api.data.TaskSpec;
+import dev.meta4j.api.data.ClassificationTask;
+import dev.meta4j.api.data.RegressionTask;
+import dev.meta4j.api.data.Targets;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class LeNetHpsTest {
 
     private static final DataSpec FASHION = new DataSpec(new long[] {1, 36, 36}, List.of(
-            new TaskSpec("left", 10, Objective.CLASSIFICATION), new TaskSpec("right", 10, Objective.CLASSIFICATION)));
+            new ClassificationTask("left", 10), new ClassificationTask("right", 10)));
 
     private static final List<String> NAMES = List.of("encoder.conv1.weight", "encoder.conv1.bias",
             "encoder.conv2.weight", "encoder.conv2.bias", "encoder.fc.weight", "encoder.fc.bias", "head.left.weight",
@@ -118,8 +119,8 @@ class LeNetHpsTest {
 
     @Test
     void headsFollowTheSpecAndNonSquareInputs() {
-        DataSpec spec = new DataSpec(new long[] {3, 20, 24}, List.of(new TaskSpec("a", 3, Objective.CLASSIFICATION),
-                new TaskSpec("b.c", 7, Objective.REGRESSION), new TaskSpec("d", 1, Objective.REGRESSION)));
+        DataSpec spec = new DataSpec(new long[] {3, 20, 24}, List.of(new ClassificationTask("a", 3),
+                new RegressionTask("b.c", 7), new RegressionTask("d", 1)));
         LeNetHps net = model(kit32, "");
         Params p = net.init(spec, new Rng(0), kit32.manager(), DataType.FLOAT32);
         assertEquals(new Shape(10, 3, 5, 5), p.get("encoder.conv1.weight").getShape());
@@ -152,7 +153,7 @@ class LeNetHpsTest {
                 FASHION.tasks()), new Rng(0), kit32.manager(), DataType.FLOAT32)).getMessage();
         assertTrue(m.contains("at least 16"), m);
         m = assertThrows(IllegalArgumentException.class, () -> net.init(new DataSpec(new long[] {1, 36, 36},
-                List.of(new TaskSpec("x", 2, Objective.CLASSIFICATION), new TaskSpec("x", 3, Objective.CLASSIFICATION))),
+                List.of(new ClassificationTask("x", 2), new ClassificationTask("x", 3))),
                 new Rng(0), kit32.manager(), DataType.FLOAT32)).getMessage();
         assertTrue(m.contains("'x'"), m);
     }
@@ -173,7 +174,7 @@ class LeNetHpsTest {
         assertThrows(IllegalArgumentException.class, () -> p.headOf("layer0.weight"));
         // the model keeps no task state: another task list is another set of parameters
         Params other = net.init(new DataSpec(new long[] {1, 36, 36},
-                List.of(new TaskSpec("other", 10, Objective.CLASSIFICATION))), new Rng(0), kit32.manager(),
+                List.of(new ClassificationTask("other", 10))), new Rng(0), kit32.manager(),
                 DataType.FLOAT32);
         assertEquals(1, other.headCount());
         // heads() reads the heads from the parameters: a representation only moves the heads' output
@@ -300,8 +301,8 @@ class LeNetHpsTest {
     private static NDArray loss(LeNetHps net, Params p, NDManager m, double[] x, Shape shape, long[][] y) {
         NDArray input = m.create(x, shape);
         NDList out = net.forward(p, input, Forward.training(new Rng(0)));
-        NDArray l0 = Objective.CLASSIFICATION.loss(out.get(0), m.create(y[0]));
-        NDArray l1 = Objective.CLASSIFICATION.loss(out.get(1), m.create(y[1]));
+        NDArray l0 = new ClassificationTask("left", 10).loss(out.get(0), Targets.of(m.create(y[0])));
+        NDArray l1 = new ClassificationTask("right", 10).loss(out.get(1), Targets.of(m.create(y[1])));
         return l0.add(l1.mul(0.7));
     }
 
@@ -331,8 +332,8 @@ class LeNetHpsTest {
     @Test
     void gradientOfEveryParameterMatchesFiniteDifferences() {
         // 16x16 inputs keep the full check quick: 16 -> 12 -> 6 -> 2 -> 1, fc 20 -> 50
-        DataSpec spec = new DataSpec(new long[] {1, 16, 16}, List.of(new TaskSpec("left", 4, Objective.CLASSIFICATION),
-                new TaskSpec("right", 3, Objective.CLASSIFICATION)));
+        DataSpec spec = new DataSpec(new long[] {1, 16, 16}, List.of(new ClassificationTask("left", 4),
+                new ClassificationTask("right", 3)));
         LeNetHps net = model(kit, "");
         Params p = net.init(spec, new Rng(5), kit.manager(), DataType.FLOAT64);
         Rng rng = new Rng(6);

@@ -3,17 +3,27 @@ package dev.meta4j.api.algorithm;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
-/** Named numbers in insertion order: what a step or an evaluation reports. */
+/**
+ * Named numbers in insertion order: what a step or an evaluation reports. A metric may state
+ * its {@link Direction}; the runtime writes the directions into {@code summary.json}, and the
+ * suite's Δm% and mean rank use them.
+ */
 public final class Metrics {
 
-    private static final Metrics EMPTY = new Metrics(Map.of());
+    private static final Metrics EMPTY = new Metrics(Map.of(), Map.of());
+
+    /** The name of a step's training loss, which the runtime watches for divergence. */
+    public static final String LOSS = "loss";
 
     private final Map<String, Double> values;
+    private final Map<String, Direction> directions;
 
-    private Metrics(Map<String, Double> values) {
+    private Metrics(Map<String, Double> values, Map<String, Direction> directions) {
         this.values = values;
+        this.directions = directions;
     }
 
     /**
@@ -62,8 +72,27 @@ public final class Metrics {
      */
     public Metrics prefixed(String prefix) {
         Builder b = builder();
-        values.forEach((k, v) -> b.put(prefix + k, v));
+        values.forEach((k, v) -> b.put(prefix + k, v, directions.get(k)));
         return b.build();
+    }
+
+    /**
+     * The direction a metric states.
+     *
+     * @param name the name
+     * @return its direction, or empty if it states none
+     */
+    public Optional<Direction> direction(String name) {
+        return Optional.ofNullable(directions.get(name));
+    }
+
+    /**
+     * Every stated direction, in the metrics' order.
+     *
+     * @return an unmodifiable map from metric name to direction
+     */
+    public Map<String, Direction> directions() {
+        return directions;
     }
 
     @Override
@@ -74,6 +103,7 @@ public final class Metrics {
     /** Collects metrics. */
     public static final class Builder {
         private final Map<String, Double> values = new LinkedHashMap<>();
+        private final Map<String, Direction> directions = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -86,6 +116,25 @@ public final class Metrics {
          */
         public Builder put(String name, double value) {
             values.put(name, value);
+            directions.remove(name);
+            return this;
+        }
+
+        /**
+         * Adds or replaces a value that improves in a stated direction.
+         *
+         * @param name the name
+         * @param value the value
+         * @param direction which way it improves, or null for none
+         * @return this builder
+         */
+        public Builder put(String name, double value, Direction direction) {
+            values.put(name, value);
+            if (direction == null) {
+                directions.remove(name);
+            } else {
+                directions.put(name, direction);
+            }
             return this;
         }
 
@@ -107,7 +156,7 @@ public final class Metrics {
          * @return this builder
          */
         public Builder putAll(Metrics other) {
-            values.putAll(other.values);
+            other.values.forEach((k, v) -> put(k, v, other.directions.get(k)));
             return this;
         }
 
@@ -117,7 +166,13 @@ public final class Metrics {
          * @return the metrics
          */
         public Metrics build() {
-            return new Metrics(Collections.unmodifiableMap(new LinkedHashMap<>(values)));
+            Map<String, Direction> d = new LinkedHashMap<>();
+            values.keySet().forEach(k -> {
+                if (directions.containsKey(k)) {
+                    d.put(k, directions.get(k));
+                }
+            });
+            return new Metrics(Collections.unmodifiableMap(new LinkedHashMap<>(values)), Collections.unmodifiableMap(d));
         }
     }
 }

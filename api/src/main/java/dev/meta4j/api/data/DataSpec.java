@@ -8,15 +8,21 @@ import java.util.List;
  *
  * @param inputShape the shape of one example, without the batch dimension ({@code [1]}, {@code
  *     [1, 36, 36]})
- * @param tasks the outputs, one per task, in order
+ * @param tasks the tasks, in order (a model's heads follow this order); names are unique
  */
-public record DataSpec(long[] inputShape, List<TaskSpec> tasks) {
+public record DataSpec(long[] inputShape, List<Task> tasks) {
     /** Copies the fields. */
     public DataSpec {
         inputShape = inputShape.clone();
         tasks = List.copyOf(tasks);
         if (tasks.isEmpty()) {
             throw new IllegalArgumentException("a dataset needs at least one task");
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Task t : tasks) {
+            if (!names.add(t.name())) {
+                throw new IllegalArgumentException("two tasks are named '" + t.name() + "'; task names must be unique");
+            }
         }
     }
 
@@ -32,6 +38,23 @@ public record DataSpec(long[] inputShape, List<TaskSpec> tasks) {
      */
     public int taskCount() {
         return tasks.size();
+    }
+
+    /**
+     * The position of a task.
+     *
+     * @param name the task's name
+     * @return its index in {@link #tasks()}
+     * @throws IllegalArgumentException naming the tasks there are
+     */
+    public int indexOf(String name) {
+        for (int i = 0; i < tasks.size(); i++) {
+            if (tasks.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no task '" + name + "'; the dataset's tasks are "
+                + tasks.stream().map(Task::name).toList());
     }
 
     @Override

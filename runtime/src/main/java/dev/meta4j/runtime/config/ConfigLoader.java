@@ -227,7 +227,76 @@ public final class ConfigLoader {
         String defaultsPath = kind.defaultsPath(name);
         Config defaults = reference.hasPath(defaultsPath) ? reference.getConfig(defaultsPath) : ConfigFactory.empty();
         Config settings = section(user, sectionName, defaults, problems).withoutPath("type");
-        return new PluginChoice(name, settings, origin);
+        ConfigObject given = sectionValue == null ? null : (ConfigObject) sectionValue;
+        Map<String, PluginKind> slots = new java.util.LinkedHashMap<>();
+        settings = withSlots(settings, given, defaults, sectionName, slots, problems);
+        return new PluginChoice(name, settings, origin, slots);
+    }
+
+    /**
+     * Resolves a plugin's sub-plugin slots (settings declared {@code @plugin <kind>}, such as
+     * Reptile's inner optimizer): each becomes the settings of the plugin its {@code type} names,
+     * validated against that plugin's defaults like a section of its own. When the user switches
+     * a slot to another type, the slot's defaults for the old type are dropped.
+     */
+    private Config withSlots(Config settings, ConfigObject given, Config defaults, String path,
+            Map<String, PluginKind> slots, List<Problem> problems) {
+        Config out = settings;
+        for (Map.Entry<String, ConfigValue> e : defaults.root().entrySet()) {
+            java.util.Optional<String> kindName = Declaration.of(e.getValue()).pluginKind();
+            if (kindName.isEmpty()) {
+                continue;
+            }
+            String key = e.getKey();
+            String full = path + "." + key;
+            PluginKind kind = PluginKind.forSection(kindName.get());
+            if (kind == null) {
+                problems.add(Problem.at(e.getValue().origin(), full, "declares '@plugin " + kindName.get()
+                        + "', which is no plugin kind; kinds: " + java.util.Arrays.stream(PluginKind.values())
+                        .map(PluginKind::section).toList()));
+                continue;
+            }
+            if (e.getValue().valueType() != ConfigValueType.OBJECT
+                    || !((ConfigObject) e.getValue()).containsKey("type")) {
+                problems.add(Problem.at(e.getValue().origin(), full,
+                        "a '@plugin' setting's default must be a section { type = ..., ... }"));
+                continue;
+            }
+            ConfigObject slot = (ConfigObject) e.getValue();
+            ConfigValue value = given == null ? null : given.get(key);
+            if (value != null && value.valueType() != ConfigValueType.OBJECT) {
+                problems.add(Problem.at(value.origin(), full, "expected a section { type = ..., ... } naming a "
+                        + kind.section() + " plugin"));
+                continue;
+            }
+            ConfigObject mine = (ConfigObject) value;
+            ConfigValue typeValue = mine != null && mine.containsKey("type") ? mine.get("type") : slot.get("type");
+            if (typeValue.valueType() != ConfigValueType.STRING) {
+                problems.add(Problem.at(typeValue.origin(), full + ".type", "expected a " + kind.section() + " plugin name"));
+                continue;
+            }
+            String type = (String) typeValue.unwrapped();
+            if (!registry.all(kind).containsKey(type)) {
+                problems.add(Problem.at(typeValue.origin(), full + ".type", registry.unknownMessage(kind, type)));
+                continue;
+            }
+            String defaultsPath = kind.defaultsPath(type);
+            Config pluginDefaults = reference.hasPath(defaultsPath) ? reference.getConfig(defaultsPath) : ConfigFactory.empty();
+            boolean sameType = type.equals(slot.get("type").unwrapped());
+            Config base = sameType ? slot.toConfig().withFallback(pluginDefaults) : pluginDefaults.withValue("type", typeValue);
+            // Keys, types and ranges are the named plugin's own declarations, not the slot's values.
+            ConfigObject declarations = pluginDefaults.withValue("type", slot.get("type")).root();
+            if (sameType) {
+                checkObject(slot, declarations, full, problems);
+            }
+            if (mine != null) {
+                checkObject(mine, declarations, full, problems);
+            }
+            Config merged = mine == null ? base : mine.toConfig().withFallback(base);
+            out = out.withValue(key, merged.root());
+            slots.put(key, kind);
+        }
+        return out;
     }
 
     /** Validates a section against its defaults and merges it over them. */
@@ -254,6 +323,9 @@ public final class ConfigLoader {
                 continue;
             }
             ConfigValue def = defaults.get(key);
+            if (def != null && Declaration.of(def).pluginKind().isPresent()) {
+                continue; // a sub-plugin slot, validated against the plugin it names (withSlots)
+            }
             if (def == null) {
                 Set<String> valid = new java.util.TreeSet<>(defaults.keySet());
                 String list = valid.isEmpty() ? " This plugin takes no settings." : " Valid keys: " + String.join(", ", valid) + ".";

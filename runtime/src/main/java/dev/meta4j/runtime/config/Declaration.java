@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 public final class Declaration {
 
     private static final Pattern WHOLE = Pattern.compile("(^|\\s)@int(\\s|$)");
+    private static final Pattern PLUGIN = Pattern.compile("(^|\\s)@plugin\\s+([a-z]+)");
     private static final Set<String> BOOLEAN_WORDS = Set.of("true", "false", "yes", "no", "on", "off");
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
@@ -48,6 +49,23 @@ public final class Declaration {
     public static Declaration of(ConfigValue defaultValue) {
         boolean whole = defaultValue.origin().comments().stream().anyMatch(l -> WHOLE.matcher(l).find());
         return new Declaration(defaultValue, whole, Constraint.of(defaultValue));
+    }
+
+    /**
+     * The plugin kind of a sub-plugin slot: a section {@code { type = ..., ... }} whose comment
+     * says {@code @plugin optimizer} (the kind's config section name). Its settings are those of
+     * the plugin its {@code type} names, validated against that plugin's defaults.
+     *
+     * @return the kind's section name, or empty for an ordinary setting
+     */
+    public Optional<String> pluginKind() {
+        for (String line : defaultValue.origin().comments()) {
+            java.util.regex.Matcher m = PLUGIN.matcher(line);
+            if (m.find()) {
+                return Optional.of(m.group(2));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

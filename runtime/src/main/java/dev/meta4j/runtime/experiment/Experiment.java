@@ -8,7 +8,9 @@ import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
+import dev.meta4j.api.data.MultiTaskDataset;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.Scheduler;
@@ -40,6 +42,7 @@ public final class Experiment implements AutoCloseable {
     private final Scheduler scheduler;
     private final WeightingMethod weighting;
     private final Device device;
+    private final DataSpec dataSpec;
 
     private Experiment(ExperimentConfig config, PluginRegistry registry) {
         this.config = config;
@@ -60,9 +63,11 @@ public final class Experiment implements AutoCloseable {
             Rng master = new Rng(ex.getLong("seed"));
             for (PluginKind kind : PluginKind.values()) {
                 config.plugin(kind).ifPresent(choice -> contexts.put(kind, new ExperimentContext(
-                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution)));
+                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution,
+                        choice.slots(), registry)));
             }
-            Dataset dataset = create(registry, PluginKind.DATASET, Dataset.class);
+            Dataset dataset = chooseTasks(create(registry, PluginKind.DATASET, Dataset.class), ex);
+            this.dataSpec = dataset.spec();
             Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);
             this.optimizer = create(registry, PluginKind.OPTIMIZER, Optimizer.class);
             this.scheduler = create(registry, PluginKind.SCHEDULER, Scheduler.class);
@@ -109,6 +114,25 @@ public final class Experiment implements AutoCloseable {
         return new Experiment(config, registry);
     }
 
+    /** The dataset as {@code experiment.tasks} chooses its tasks. */
+    private Dataset chooseTasks(Dataset dataset, Config ex) {
+        if (!ex.hasPath("tasks")) {
+            return dataset;
+        }
+        com.typesafe.config.ConfigOrigin at = ex.getValue("tasks").origin();
+        if (!(dataset instanceof MultiTaskDataset multi)) {
+            throw new ConfigError(Problem.at(at, "experiment.tasks", "chooses tasks of a multi-task dataset; dataset '"
+                    + name(PluginKind.DATASET) + "' is not one (remove experiment.tasks)"));
+        }
+        try {
+            return new TaskSubset(multi, ex.getStringList("tasks"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(Problem.at(at, "experiment.tasks", e.getMessage()));
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw new ConfigError(Problem.at(at, "experiment.tasks", "expected a list of task names, such as [left]"));
+        }
+    }
+
     private String name(PluginKind kind) {
         return config.plugin(kind).map(PluginChoice::name).orElse("(none)");
     }
@@ -150,6 +174,11 @@ public final class Experiment implements AutoCloseable {
     /** @return the config */
     public ExperimentConfig config() {
         return config;
+    }
+
+    /** @return the dataset's tasks and input shape */
+    public DataSpec dataSpec() {
+        return dataSpec;
     }
 
     /** @return the algorithm */

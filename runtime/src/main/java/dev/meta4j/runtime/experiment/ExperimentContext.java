@@ -5,12 +5,46 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Convolution;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.plugin.PluginRegistry;
+import java.util.Map;
 
-/** The {@link PluginContext} of one plugin in one experiment. */
+/**
+ * The {@link PluginContext} of one plugin in one experiment.
+ *
+ * @param slots the plugin's sub-plugin settings ({@code @plugin} slots) and their kinds
+ * @param registry where sub-plugins are found
+ */
 record ExperimentContext(
         Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
-            Convolution convolution)
-        implements PluginContext {}
+        Convolution convolution, Map<String, PluginKind> slots, PluginRegistry registry)
+        implements PluginContext {
+
+    ExperimentContext {
+        slots = Map.copyOf(slots);
+    }
+
+    @Override
+    public <T> T plugin(String key, Class<T> type) {
+        PluginKind kind = slots.get(key);
+        if (kind == null) {
+            throw new IllegalArgumentException("no sub-plugin setting '" + key + "'; this plugin's are "
+                    + (slots.isEmpty() ? "none" : slots.keySet()) + " (declared '@plugin <kind>' in its reference.conf)");
+        }
+        Config sub = config.getConfig(key);
+        String name = sub.getString("type");
+        PluginFactory<?> factory = registry.get(kind, name);
+        // The sub-plugin shares this plugin's generator, so this plugin's checkpointed state covers its draws.
+        Object made = factory.create(new ExperimentContext(sub.withoutPath("type"), rng, device, dataType, manager,
+                autograd, convolution, Map.of(), registry));
+        if (!type.isInstance(made)) {
+            throw new IllegalArgumentException(key + ": " + kind.section() + " plugin '" + name + "' made a "
+                    + (made == null ? "null" : made.getClass().getName()) + ", not a " + type.getSimpleName());
+        }
+        return type.cast(made);
+    }
+}

@@ -3,16 +3,19 @@ package dev.meta4j.runtime.experiment;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.typesafe.config.Config;
 import dev.meta4j.api.Split;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Figure;
 import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
 import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.data.Task;
 import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.report.PlotRenderer;
 import dev.meta4j.runtime.report.TrainingCurves;
@@ -146,7 +149,7 @@ public final class Trainer {
                 clock.stepTook(System.nanoTime() - t0);
                 window.add(m);
                 long done = s + 1;
-                OptionalDouble loss = m.get("loss");
+                OptionalDouble loss = m.get(Metrics.LOSS);
                 if (loss.isPresent() && !Double.isFinite(loss.getAsDouble())) {
                     metrics.write(done, "train", lr, m);
                     writeSummary("diverged", done, clock, Metrics.empty(), Metrics.empty());
@@ -268,6 +271,9 @@ public final class Trainer {
         b.put("bestStep", bestStep);
         b.put("window", window.snapshot());
         b.put("lastValidation", lastValidation.asMap());
+        Map<String, String> directions = new LinkedHashMap<>();
+        lastValidation.directions().forEach((k, d) -> directions.put(k, d.key()));
+        b.put("lastValidationDirections", directions);
         b.put("metricsLines", metricsLines);
         b.put("trainNanos", clock.trainNanos());
         b.put("timedSteps", clock.timedSteps(done));
@@ -282,8 +288,10 @@ public final class Trainer {
         bestStep = b.get("bestStep").getAsLong();
         window.restore(b.getAsJsonObject("window"));
         if (b.has("lastValidation")) {
+            JsonObject d = b.has("lastValidationDirections") ? b.getAsJsonObject("lastValidationDirections") : new JsonObject();
             Metrics.Builder v = Metrics.builder();
-            b.getAsJsonObject("lastValidation").entrySet().forEach(e -> v.put(e.getKey(), e.getValue().getAsDouble()));
+            b.getAsJsonObject("lastValidation").entrySet().forEach(e -> v.put(e.getKey(), e.getValue().getAsDouble(),
+                    d.has(e.getKey()) ? Direction.ofKey(d.get(e.getKey()).getAsString()) : null));
             lastValidation = v.build();
         }
         trainNanosBefore = b.has("trainNanos") ? b.get("trainNanos").getAsLong() : 0;
@@ -352,13 +360,37 @@ public final class Trainer {
             sel.addProperty("best_value", selection.higherIsBetter() ? -bestScore : bestScore);
         }
         s.add("selection", sel);
+        s.add("tasks", tasks());
         s.add("validation", GSON.toJsonTree(lastValidation.asMap()));
         s.add("test", GSON.toJsonTree(test.asMap()));
         if (!testBest.asMap().isEmpty()) {
             s.add("test_best", GSON.toJsonTree(testBest.asMap()));
         }
+        s.add("directions", directions(lastValidation, test, testBest));
         RunFolder.writeAtomically(folder.summary(), GSON.toJson(s) + "\n");
         return s;
+    }
+
+    /** The dataset's tasks with their headline metrics, so that a suite never guesses from names. */
+    private JsonArray tasks() {
+        JsonArray out = new JsonArray();
+        for (Task t : experiment.dataSpec().tasks()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("name", t.name());
+            o.addProperty("metric", t.metric().name());
+            o.addProperty("direction", t.metric().direction().key());
+            out.add(o);
+        }
+        return out;
+    }
+
+    /** Which way each reported metric improves, for every metric that says. */
+    private static JsonObject directions(Metrics... all) {
+        JsonObject out = new JsonObject();
+        for (Metrics m : all) {
+            m.directions().forEach((k, d) -> out.addProperty(k, d.key()));
+        }
+        return out;
     }
 
     /** Training stopped because the loss is no longer a finite number. */

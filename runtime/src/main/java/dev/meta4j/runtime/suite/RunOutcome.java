@@ -1,5 +1,6 @@
 package dev.meta4j.runtime.suite;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,8 +10,28 @@ import java.util.Map;
  * @param status {@code finished}, or {@code failed: <reason>}
  * @param testMetrics the test metrics of the best validation checkpoint (empty if failed)
  * @param seconds the wall time of the run (0 for a run skipped because it had finished before)
+ * @param headline each task's headline metric, from the run's {@code summary.json} (empty for a
+ *     failed run, or a summary written before summaries named them)
  */
-public record RunOutcome(SuitePlan.Run run, String status, Map<String, Double> testMetrics, double seconds) {
+public record RunOutcome(SuitePlan.Run run, String status, Map<String, Double> testMetrics, double seconds,
+        List<SuiteTable.Column> headline) {
+
+    /** Copies the list. */
+    public RunOutcome {
+        headline = List.copyOf(headline);
+    }
+
+    /**
+     * An outcome without headline metrics (a failed run).
+     *
+     * @param run the run
+     * @param status the status
+     * @param testMetrics the test metrics
+     * @param seconds the wall time
+     */
+    public RunOutcome(SuitePlan.Run run, String status, Map<String, Double> testMetrics, double seconds) {
+        this(run, status, testMetrics, seconds, List.of());
+    }
 
     /** @return whether the run finished */
     public boolean finished() {

@@ -23,7 +23,7 @@ import java.util.Set;
  *   seeds = [0, 1, 2]
  *   methods = [ls, famo, nashmtl]            # weighting methods, one run per method and seed
  *   method-overrides { famo { weighting.gamma = 0.001 } }
- *   single-task = [left, right]              # one baseline per task, for Δm%
+ *   single-task = [left, right]              # one baseline per task, for Δm% (experiment.tasks)
  * }
  * </pre>
  *
@@ -44,8 +44,28 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
      * @param seed the seed
      * @param overrides what the run changes in the base experiment
      * @param baselineTask the task a single-task baseline trains, or null for a method
+     * @param dropped sections of the base experiment the run goes without (a baseline's
+     *     {@code weighting}: one task needs none)
      */
-    public record Run(String label, long seed, Config overrides, String baselineTask) {
+    public record Run(String label, long seed, Config overrides, String baselineTask, List<String> dropped) {
+
+        /** Copies the list. */
+        public Run {
+            dropped = List.copyOf(dropped);
+        }
+
+        /**
+         * A run that keeps every section of the base experiment.
+         *
+         * @param label the label
+         * @param seed the seed
+         * @param overrides the overrides
+         * @param baselineTask the baseline's task, or null
+         */
+        public Run(String label, long seed, Config overrides, String baselineTask) {
+            this(label, seed, overrides, baselineTask, List.of());
+        }
+
         /** @return the run's folder name below the suite's folder */
         public String folder() {
             return label + "/seed-" + seed;
@@ -108,11 +128,10 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
         }
         for (String task : single) {
             for (long seed : seeds) {
-                ConfigValue tasks = ConfigValueFactory.fromIterable(List.of(task));
+                // The base experiment seen through one task of its dataset: no weighting applies.
                 Config o = ConfigFactory.empty()
-                        .withValue("weighting.type", ConfigValueFactory.fromAnyRef("ls"))
-                        .withValue("algorithm.tasks", tasks);
-                runs.add(new Run("stl-" + task, seed, withSeed(o, "stl-" + task, seed), task));
+                        .withValue("experiment.tasks", ConfigValueFactory.fromIterable(List.of(task)));
+                runs.add(new Run("stl-" + task, seed, withSeed(o, "stl-" + task, seed), task, List.of("weighting")));
             }
         }
         return new SuitePlan(name, List.copyOf(runs), List.copyOf(single));

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.typesafe.config.Config;
+import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.experiment.Checkpoint;
@@ -59,7 +60,11 @@ public final class SuiteRunner {
     public List<ExperimentConfig> configs(Config base, Config cli, SuitePlan plan) {
         List<ExperimentConfig> out = new ArrayList<>();
         for (SuitePlan.Run run : plan.runs()) {
-            out.add(loader.load(base, run.overrides().withFallback(cli), Set.of()));
+            Config own = base;
+            for (String section : run.dropped()) {
+                own = own.withoutPath(section);
+            }
+            out.add(loader.load(own, run.overrides().withFallback(cli), Set.of()));
         }
         return out;
     }
@@ -134,7 +139,7 @@ public final class SuiteRunner {
                     throw failure;
                 }
                 Map<String, Double> metrics = r.testBest().asMap().isEmpty() ? r.test().asMap() : r.testBest().asMap();
-                return new RunOutcome(run, "finished", metrics, (System.nanoTime() - t0) / 1e9);
+                return new RunOutcome(run, "finished", metrics, (System.nanoTime() - t0) / 1e9, headline(r.summary()));
             }
         } catch (Trainer.Interrupted stopped) {
             throw stopped; // the whole suite stops; running it again resumes this run
@@ -173,6 +178,19 @@ public final class SuiteRunner {
             m.put(e.getKey(), e.getValue().getAsDouble());
         }
         double seconds = s.has("wall_seconds") ? s.get("wall_seconds").getAsDouble() : Double.NaN;
-        return new RunOutcome(run, "finished", m, seconds);
+        return new RunOutcome(run, "finished", m, seconds, headline(s));
+    }
+
+    /** Each task's headline metric as the run's summary names it (none in an older summary). */
+    static List<SuiteTable.Column> headline(JsonObject summary) {
+        List<SuiteTable.Column> out = new ArrayList<>();
+        if (summary.has("tasks")) {
+            for (JsonElement e : summary.getAsJsonArray("tasks")) {
+                JsonObject t = e.getAsJsonObject();
+                out.add(new SuiteTable.Column(t.get("name").getAsString(), t.get("metric").getAsString(),
+                        Direction.ofKey(t.get("direction").getAsString()).higherIsBetter()));
+            }
+        }
+        return out;
     }
 }

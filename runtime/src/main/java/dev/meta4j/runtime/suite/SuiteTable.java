@@ -103,6 +103,27 @@ public final class SuiteTable {
     }
 
     private static List<Column> columns(List<RunOutcome> outcomes) {
+        Map<String, Column> stated = new LinkedHashMap<>();
+        for (RunOutcome o : outcomes) {
+            for (Column c : o.headline()) {
+                Column before = stated.putIfAbsent(c.key(), c);
+                if (before != null && before.higherIsBetter() != c.higherIsBetter()) {
+                    throw new IllegalStateException("runs disagree on which way " + c.key() + " improves");
+                }
+            }
+        }
+        if (!stated.isEmpty()) {
+            return new ArrayList<>(stated.values());
+        }
+        return legacyColumns(outcomes);
+    }
+
+    /**
+     * Columns for summaries written before they named each task's headline metric and its
+     * direction: every {@code task/metric} key but losses and intervals, and only {@code
+     * accuracy} higher-is-better, as those versions assumed.
+     */
+    private static List<Column> legacyColumns(List<RunOutcome> outcomes) {
         Set<String> keys = new LinkedHashSet<>();
         for (RunOutcome o : outcomes) {
             for (String k : o.testMetrics().keySet()) {

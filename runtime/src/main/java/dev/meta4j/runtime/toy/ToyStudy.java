@@ -345,6 +345,11 @@ public final class ToyStudy {
         public Convolution convolution() {
             throw new UnsupportedOperationException("the toy study's weighting methods and optimizers do not convolve");
         }
+
+        @Override
+        public <T> T plugin(String key, Class<T> type) {
+            throw new UnsupportedOperationException("the toy study's weighting methods have no sub-plugins");
+        }
     }
 
     private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd) {

@@ -64,6 +64,36 @@ class SuiteTableTest {
         assertTrue(t.runsCsv().contains("b,1,\"failed: diverged\""), t.runsCsv());
     }
 
+    private static RunOutcome dense(SuitePlan.Run run, double miou, double depthError) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("left/miou", miou);
+        m.put("left/pixel-accuracy", 0.5);
+        m.put("right/abs-error", depthError);
+        return new RunOutcome(run, "finished", m, 1, List.of(new SuiteTable.Column("left", "miou", true),
+                new SuiteTable.Column("right", "abs-error", false)));
+    }
+
+    @Test
+    void directionsComeFromTheRunsNotFromMetricNames() {
+        SuitePlan plan = plan();
+        List<RunOutcome> out = new ArrayList<>();
+        out.add(dense(plan.runs().get(0), 0.40, 0.60));
+        out.add(dense(plan.runs().get(1), 0.40, 0.60));
+        out.add(dense(plan.runs().get(2), 0.44, 0.66));
+        out.add(dense(plan.runs().get(3), 0.44, 0.66));
+        for (int i = 4; i < 8; i++) {
+            out.add(dense(plan.runs().get(i), 0.40, 0.60));
+        }
+        SuiteTable t = SuiteTable.of(plan, out);
+        assertEquals(List.of("left/miou", "right/abs-error"), t.columns().stream().map(SuiteTable.Column::key).toList(),
+                "only each task's headline metric is a column");
+        // b: mIoU 10 % up (better, -10) and the error 10 % up (worse, +10): delta 0
+        assertEquals(0, t.rows().get(1).deltaMean(), 1e-9);
+        // the legacy rule would have called miou lower-is-better: a +10 % gain would count as worse
+        assertTrue(t.columns().get(0).higherIsBetter());
+        assertTrue(!t.columns().get(1).higherIsBetter());
+    }
+
     @Test
     void planExpandsMethodsSeedsAndBaselines() {
         SuitePlan plan = SuitePlan.of(ConfigFactory.parseString("""
@@ -79,7 +109,7 @@ class SuiteTableTest {
         assertEquals(3, famo.overrides().getLong("experiment.seed"));
         SuitePlan.Run stl = plan.runs().get(4);
         assertEquals("stl-left", stl.label());
-        assertEquals(List.of("left"), stl.overrides().getStringList("algorithm.tasks"));
+        assertEquals(List.of("left"), stl.overrides().getStringList("experiment.tasks"));
         assertEquals(List.of("ls", "famo"), plan.methodLabels());
     }
 

@@ -108,5 +108,11 @@ public final class PluginTestKit implements AutoCloseable {
     private record Context(
             Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
             Convolution convolution)
-            implements PluginContext {}
+            implements PluginContext {
+        @Override
+        public <T> T plugin(String key, Class<T> type) {
+            throw new UnsupportedOperationException("PluginTestKit creates plugins without sub-plugins; test '"
+                    + key + "' through an Experiment");
+        }
+    }
 }
