@@ -7,12 +7,28 @@ import com.typesafe.config.Config;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Convolution;
 
-/** What a plugin receives when it is created: its settings and the experiment's resources. */
+/**
+ * What a plugin receives when it is created: its settings and the experiment's resources.
+ *
+ * <p>One context per plugin, for the whole experiment: the runtime creates every plugin of a
+ * config once, before training, and a resumed run creates them again from the same config before
+ * it restores their state. {@code meta4j-testkit}'s {@code PluginHarness} builds a context the
+ * same way, for tests.
+ */
 public interface PluginContext {
 
     /**
      * The plugin's section of the configuration, merged over its defaults and validated; the
      * {@code type} key is removed. Values keep their origin (file and line) for error messages.
+     *
+     * <p>Every key of the plugin's {@code reference.conf} section is there, so a plugin reads its
+     * keys without fallbacks, with one exception: a key whose default (or configured value) is
+     * {@code null} is absent to Typesafe Config, so {@code config().hasPath(key)} is false and
+     * {@code getInt(key)} throws. Read such an optional key as {@code hasPath(key) ? getInt(key) :
+     * null}. Validation has already checked the type and {@code @range}/{@code @oneof} of every
+     * value given; what it cannot check (relations between keys, the length of a list against the
+     * task count) the plugin checks and reports with an {@link IllegalArgumentException}, which
+     * the runtime shows as a configuration error naming the section.
      *
      * @return the resolved settings
      */
@@ -21,6 +37,15 @@ public interface PluginContext {
     /**
      * A random generator seeded from the experiment's seed and the plugin's kind, so that every
      * random choice of a plugin is reproducible and independent of the other plugins' draws.
+     *
+     * <p>The runtime saves this generator's {@link Rng#state()} in every checkpoint and restores
+     * it on resume, so a resumed run draws exactly the numbers of an uninterrupted one only if the
+     * plugin draws from this very generator during training. A child made once with {@link
+     * Rng#split} and kept in a field is not checkpointed: draw from {@code rng()} itself, split a
+     * fresh child from it at each use, or save the child's state in the plugin's own {@code
+     * saveState}. A {@code java.util.Random} or {@code Math.random()} breaks both reproducibility
+     * and resume. Splits made once at creation or in {@code init} (initial weights) are fine,
+     * because creation and {@code init} run again before a resume restores the state.
      *
      * @return the plugin's generator
      */
@@ -44,6 +69,12 @@ public interface PluginContext {
     /**
      * A manager that lives as long as the experiment, for arrays the plugin keeps between steps
      * (parameters, optimizer state). Per-step work belongs in the step's own sub-manager.
+     *
+     * <p>An array that an optimizer is to train (a model's parameters, a weighting method's own
+     * parameters) must be created here and marked with {@code setRequiresGradient(true)} once,
+     * when it is created: without it, the operations on it are not recorded and the algorithm's
+     * {@link Autograd#grad} call fails (PyTorch: "One of the differentiated Tensors does not
+     * require grad").
      *
      * @return the long-lived manager
      */

@@ -9,7 +9,19 @@ package dev.meta4j.api;
  * {@code @AutoService(WeightingFactory.class)} or a {@code META-INF/services} file). Its defaults
  * live in the jar's {@code reference.conf} under {@code meta4j.<kind>.<name>}; the comment above
  * each default documents the key and may constrain it with {@code @range [0, 1]} (interval
- * notation, {@code inf} for infinity) or {@code @oneof a, b, c}.
+ * notation, {@code inf} for infinity) or {@code @oneof a, b, c}, and a line {@code @int} makes a
+ * number key take whole numbers only. Every key needs such a comment ({@code meta4j describe}
+ * prints it), and a plugin without settings still writes an empty section ({@code name {}}).
+ *
+ * <p>A key's type is its default's type, never how the default is written: HOCON reads {@code
+ * 0.0} as the integer 0, so only {@code @int} makes a key integral. A {@code null} default takes
+ * any value unless {@code @int} or {@code @range} says it is a number; it is the way to write an
+ * optional key, and the plugin then sees {@code config().hasPath(key) == false} (see {@link
+ * PluginContext#config()}).
+ *
+ * <p>{@code meta4j-testkit} creates a plugin in a test exactly as the runtime does ({@code
+ * PluginHarness.of(WeightingFactory.class, "name").with("key", value).create()}) and checks that
+ * it is discoverable and described ({@code PluginChecks.assertDiscoverable}).
  *
  * @param <T> what the factory creates
  */
@@ -32,10 +44,14 @@ public interface PluginFactory<T> {
 
     /**
      * Creates the plugin. Called once per experiment, after the configuration was validated
-     * against the plugin's defaults.
+     * against the plugin's defaults, and also by {@code meta4j validate}, which creates every
+     * plugin and trains nothing: keep creation cheap and free of side effects outside the
+     * context's manager, and check here whatever validation cannot (relations between keys).
      *
      * @param context the plugin's resolved settings and the experiment's resources
      * @return a new plugin instance
+     * @throws IllegalArgumentException for a setting the plugin rejects; the runtime reports it
+     *     as a configuration error naming the plugin's section
      */
     T create(PluginContext context);
 }

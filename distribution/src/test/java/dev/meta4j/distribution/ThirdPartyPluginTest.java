@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A third party's algorithm, compiled now against the api alone, packed into a jar with its own
  * {@code reference.conf} and dropped into a plugins folder: listed, described and run with no
  * change to meta4j. Two plugins of one kind with one name stop start-up, naming both jars.
+ * {@link ThirdPartyExampleIT} does the same the long way, as a third party would: a Maven project
+ * of its own, built against the installed artifacts, tested with {@code meta4j-testkit}.
  */
 class ThirdPartyPluginTest {
 

@@ -25,15 +25,26 @@ import dev.meta4j.api.data.DataSpec;
  * operation costs microseconds of overhead regardless of its size.
  *
  * <p><b>Rules.</b> Parameters are leaves that require gradients ({@code
- * setRequiresGradient(true)}), created in the manager given to {@link #init}. A backbone keeps
- * no state between calls that depends on the parameters or the data: everything it needs is in
- * its arguments, so that adapted and task-batched copies work. Convolutions go through {@link
- * dev.meta4j.api.PluginContext#convolution()}.
+ * setRequiresGradient(true)}), created in the manager given to {@link #init}: the algorithms
+ * differentiate with respect to exactly these arrays, and one without it is not recorded, so
+ * their gradient call fails. A backbone keeps no state between calls that depends on the
+ * parameters or the data: everything it needs is in its arguments, so that adapted and
+ * task-batched copies work. Convolutions go through {@link
+ * dev.meta4j.api.PluginContext#convolution()}, never DJL's {@code Conv2d.conv2d}: libtorch 2.7's
+ * channels-first float32 CPU kernel returns a wrong input gradient for common channel counts (see
+ * {@link Convolution}). {@link #encode} and {@link #heads} run with recording on (training, and
+ * MAML's adaptation during evaluation) or paused (plain evaluation), as the caller decides.
  */
 public interface Backbone {
 
     /**
      * Creates freshly initialised parameters for a dataset's shape.
+     *
+     * <p>Every array needs {@code setRequiresGradient(true)} (see the class doc). Draw the
+     * initial values from {@code rng} (the algorithm passes a split of its {@code
+     * PluginContext.rng()}), never from a generator of your own, so that the same seed gives the
+     * same model. A resumed run calls {@code init} again and then overwrites the values from the
+     * checkpoint, in place, so keep the arrays that {@link Params} holds.
      *
      * @param spec the inputs and task outputs the model must fit
      * @param rng the generator for the initial values

@@ -22,6 +22,17 @@ import dev.meta4j.api.model.Params;
  *
  * <p>A method that needs the losses after the optimizer step (FAMO) says so with {@link
  * #wantsLossesAfterStep()} and receives them in {@link #afterStep(NDArray)}.
+ *
+ * <p><b>Recording.</b> {@link #combine} runs inside a recording scope ({@link
+ * dev.meta4j.api.autograd.Autograd#record()}), opened by the algorithm around the forward pass:
+ * every operation on {@code signals.losses()} there is part of the graph that is back-propagated.
+ * Hence: constants that enter the objective are {@link dev.meta4j.api.autograd.Scalar#of} or
+ * {@link dev.meta4j.api.autograd.Scalar#vector} arrays, never {@code mul(0.5)} (a recorded {@code
+ * Number} operand is freed before the backward pass); weights that must not carry a gradient go
+ * through {@code stopGradient()} or are computed in Java doubles (with {@code StrictMath}, so runs
+ * repeat bit for bit); and every array goes into {@code signals.manager()}, the step's manager,
+ * which the runtime closes after the step. {@link #afterStep} runs with recording paused. An
+ * algorithm of a third party that calls {@code combine} must open the recording scope itself.
  */
 public interface WeightingMethod extends Stateful {
 
@@ -53,7 +64,11 @@ public interface WeightingMethod extends Stateful {
 
     /**
      * Parameters of the method itself that the model's optimizer trains together with the
-     * model (UW's log-variances). Created once, in the experiment's manager.
+     * model (UW's log-variances). Created once, in the experiment's manager, each with {@code
+     * setRequiresGradient(true)}; the algorithm differentiates the objective with respect to them.
+     * In {@link #combine}, bring one into the graph through an operation whose first operand
+     * lives in the step's manager (such as {@code signals.manager().zeros(shape).add(p)}), so
+     * that the results die with the step instead of accumulating in the experiment's manager.
      *
      * @return the parameters, empty by default
      */

@@ -2,10 +2,8 @@ package dev.meta4j.runtime.experiment;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
-import dev.meta4j.api.PluginFactory;
-import dev.meta4j.api.Rng;
+import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.algorithm.Algorithm;
 import dev.meta4j.api.data.DataSpec;
@@ -19,8 +17,6 @@ import dev.meta4j.runtime.config.ConfigError;
 import dev.meta4j.runtime.config.ConfigError.Problem;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.config.PluginChoice;
-import dev.meta4j.runtime.engine.TorchAutograd;
-import dev.meta4j.runtime.engine.TorchConvolution;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.plugin.PluginError;
 import dev.meta4j.runtime.plugin.PluginKind;
@@ -36,7 +32,8 @@ public final class Experiment implements AutoCloseable {
 
     private final ExperimentConfig config;
     private final NDManager manager;
-    private final Map<PluginKind, ExperimentContext> contexts = new EnumMap<>(PluginKind.class);
+    private final ExperimentResources resources;
+    private final Map<PluginKind, PluginContext> contexts = new EnumMap<>(PluginKind.class);
     private final Algorithm algorithm;
     private final Optimizer optimizer;
     private final Scheduler scheduler;
@@ -46,27 +43,17 @@ public final class Experiment implements AutoCloseable {
 
     private Experiment(ExperimentConfig config, PluginRegistry registry) {
         this.config = config;
-        Config ex = config.experiment();
         TorchEngine.get();
         applyThreads();
-        try {
-            this.device = TorchEngine.device(ex.getString("device"));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigError(Problem.at(ex.getValue("device").origin(), "experiment.device", e.getMessage()));
-        }
-        DataType dataType = ex.getString("dtype").equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
-        this.manager = NDManager.newBaseManager(device, "PyTorch");
+        this.resources = ExperimentResources.open(config.experiment());
+        this.device = resources.device();
+        this.manager = resources.manager();
         boolean ok = false;
         try {
-            TorchAutograd autograd = new TorchAutograd(manager);
-            TorchConvolution convolution = new TorchConvolution(manager);
-            Rng master = new Rng(ex.getLong("seed"));
             for (PluginKind kind : PluginKind.values()) {
-                config.plugin(kind).ifPresent(choice -> contexts.put(kind, new ExperimentContext(
-                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution,
-                        choice.slots(), registry)));
+                config.plugin(kind).ifPresent(choice -> contexts.put(kind, resources.context(kind, choice, registry)));
             }
-            Dataset dataset = chooseTasks(create(registry, PluginKind.DATASET, Dataset.class), ex);
+            Dataset dataset = chooseTasks(create(registry, PluginKind.DATASET, Dataset.class), config.experiment());
             this.dataSpec = dataset.spec();
             Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);
             this.optimizer = create(registry, PluginKind.OPTIMIZER, Optimizer.class);
@@ -90,7 +77,7 @@ public final class Experiment implements AutoCloseable {
             ok = true;
         } finally {
             if (!ok) {
-                manager.close();
+                resources.close();
             }
         }
     }
@@ -138,27 +125,7 @@ public final class Experiment implements AutoCloseable {
     }
 
     private <T> T create(PluginRegistry registry, PluginKind kind, Class<T> type) {
-        PluginChoice choice = config.plugin(kind).orElseThrow();
-        PluginFactory<?> factory = registry.get(kind, choice.name());
-        Object made;
-        try {
-            made = factory.create(contexts.get(kind));
-        } catch (ConfigError | PluginError e) {
-            throw e;
-        } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigError(Problem.at(e.origin(), kind.section(), e.getMessage()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigError(Problem.at(choice.origin(), kind.section() + " '" + choice.name() + "'", e.getMessage()));
-        } catch (RuntimeException e) {
-            throw new PluginError(kind.section() + " plugin '" + choice.name() + "' failed to start: " + e.getMessage()
-                    + " [" + PluginRegistry.describe(factory) + "]", e);
-        }
-        if (!type.isInstance(made)) {
-            throw new PluginError(kind.section() + " plugin '" + choice.name() + "' made a "
-                    + (made == null ? "null" : made.getClass().getName()) + ", not a " + type.getSimpleName()
-                    + " [" + PluginRegistry.describe(factory) + "]");
-        }
-        return type.cast(made);
+        return ExperimentResources.create(registry, kind, config.plugin(kind).orElseThrow(), contexts.get(kind), type);
     }
 
     /**
@@ -167,8 +134,7 @@ public final class Experiment implements AutoCloseable {
      * this before each one's turn.
      */
     public void applyThreads() {
-        int threads = config.experiment().getInt("threads");
-        TorchEngine.setThreads(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        ExperimentResources.applyThreads(config.experiment());
     }
 
     /** @return the config */
@@ -258,6 +224,6 @@ public final class Experiment implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        resources.close();
     }
 }
