@@ -63,4 +63,13 @@ public interface PluginContext {
      * @return the engine's convolution
      */
     Convolution convolution();
+
+    /**
+     * Random arrays drawn on the device, each call seeded from the {@link Rng} it is given (the
+     * plugin's own, {@link #rng()}, or a split of it), so that random tensors are as reproducible
+     * and resumable as the plugin's other draws.
+     *
+     * @return the engine's random arrays
+     */
+    RandomArrays random();
 }

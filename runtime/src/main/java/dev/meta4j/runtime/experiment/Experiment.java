@@ -20,6 +20,7 @@ import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchAutograd;
 import dev.meta4j.runtime.engine.TorchConvolution;
 import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.plugin.PluginError;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
@@ -57,10 +58,12 @@ public final class Experiment implements AutoCloseable {
         try {
             TorchAutograd autograd = new TorchAutograd(manager);
             TorchConvolution convolution = new TorchConvolution(manager);
+            TorchRandom random = new TorchRandom(manager);
             Rng master = new Rng(ex.getLong("seed"));
             for (PluginKind kind : PluginKind.values()) {
                 config.plugin(kind).ifPresent(choice -> contexts.put(kind, new ExperimentContext(
-                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution)));
+                        choice.settings(), master.split(kind.section()), device, dataType, manager, autograd, convolution,
+                        random)));
             }
             Dataset dataset = create(registry, PluginKind.DATASET, Dataset.class);
             Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);

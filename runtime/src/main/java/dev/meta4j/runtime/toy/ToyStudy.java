@@ -10,6 +10,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
+import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
@@ -22,6 +23,7 @@ import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
 import dev.meta4j.runtime.engine.TorchAutograd;
 import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.ArrayList;
@@ -329,9 +331,10 @@ public final class ToyStudy {
         List<Run> runs = new ArrayList<>();
         try (NDManager base = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Autograd autograd = new TorchAutograd(base);
+            RandomArrays random = new TorchRandom(base);
             for (int i = 0; i < ToyProblem.STARTS.size(); i++) {
                 try (NDManager runManager = base.newSubManager()) {
-                    runs.add(runOne(name, i, settings, runManager, autograd));
+                    runs.add(runOne(name, i, settings, runManager, autograd, random));
                 }
             }
         }
@@ -339,7 +342,8 @@ public final class ToyStudy {
     }
 
     private record Context(
-            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd)
+            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
+            RandomArrays random)
             implements PluginContext {
         @Override
         public Convolution convolution() {
@@ -347,16 +351,18 @@ public final class ToyStudy {
         }
     }
 
-    private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd) {
+    private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd,
+            RandomArrays random) {
         DataType type = DataType.FLOAT32;
         Rng rng = new Rng(settings.seed()).split("toy-study").split(name).split("start-" + start);
         PluginFactory<?> factory = registry.get(PluginKind.WEIGHTING, name);
         WeightingMethod method = (WeightingMethod) factory.create(
-                new Context(settingsOf(name, settings), rng.split("weighting"), Device.cpu(), type, runManager, autograd));
+                new Context(settingsOf(name, settings), rng.split("weighting"), Device.cpu(), type, runManager, autograd,
+                        random));
         method.init(2);
         Params methodParams = method.parameters();
-        Optimizer adamX = adam(settings.learningRate(), runManager, autograd, rng);
-        Optimizer adamMethod = adam(settings.methodLearningRate(), runManager, autograd, rng);
+        Optimizer adamX = adam(settings.learningRate(), runManager, autograd, random, rng);
+        Optimizer adamMethod = adam(settings.methodLearningRate(), runManager, autograd, random, rng);
 
         double[] s = ToyProblem.STARTS.get(start);
         NDArray x = runManager.create(new float[] {(float) s[0], (float) s[1]});
@@ -512,11 +518,12 @@ public final class ToyStudy {
         return norm > maxNorm ? g.mul(maxNorm / (norm + 1e-6)) : g;
     }
 
-    private Optimizer adam(double lr, NDManager manager, Autograd autograd, Rng rng) {
+    private Optimizer adam(double lr, NDManager manager, Autograd autograd, RandomArrays random, Rng rng) {
         String path = PluginKind.OPTIMIZER.defaultsPath("adam");
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         Config c = ConfigFactory.parseMap(Map.of("lr", lr)).withFallback(defaults).resolve();
         PluginFactory<?> f = registry.get(PluginKind.OPTIMIZER, "adam");
-        return (Optimizer) f.create(new Context(c, rng.split("optimizer"), Device.cpu(), DataType.FLOAT32, manager, autograd));
+        return (Optimizer) f.create(new Context(c, rng.split("optimizer"), Device.cpu(), DataType.FLOAT32, manager, autograd,
+                random));
     }
 }
