@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.TaskSignals;
 import java.io.IOException;
 import java.io.InputStream;
@@ -139,19 +140,34 @@ final class Golden {
         return type == DataType.FLOAT64 ? a : a.toType(type, false);
     }
 
-    /** Signals with shared-parameter gradients. */
-    static TaskSignals shared(double[][] g, double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), array(g, m, type), null, step, 0, m);
+    /** A clock at {@code step}, in epoch 0. */
+    static TrainingClock clock(long step) {
+        return new TrainingClock(step, step + 1, step + 1);
     }
 
-    /** Signals with representation gradients only. */
+    /** Signals with shared-parameter gradients. */
+    static TaskSignals shared(double[][] g, double[] losses, long step, NDManager m, DataType type) {
+        return new TaskSignals(array(losses, m, type), array(g, m, type), null, null, clock(step), m);
+    }
+
+    /** Signals with representation gradients {@code z} ({@code [K, R]}) of a zero representation. */
     static TaskSignals representation(double[][] z, double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), null, array(z, m, type), step, 0, m);
+        return representation(z, new double[z[0].length], losses, step, m, type);
+    }
+
+    /**
+     * Signals with representation gradients: {@code z} is {@code [K, R]}, the representation a
+     * batch of one, {@code [1, R]}, of the given values.
+     */
+    static TaskSignals representation(double[][] z, double[] representation, double[] losses, long step, NDManager m,
+            DataType type) {
+        return new TaskSignals(array(losses, m, type), null, array(z, m, type),
+                array(new double[][] {representation}, m, type), clock(step), m);
     }
 
     /** Signals with losses only. */
     static TaskSignals lossesOnly(double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), null, null, step, 0, m);
+        return TaskSignals.lossesOnly(array(losses, m, type), clock(step), m);
     }
 
     // ------------------------------------------------------------------ numbers

@@ -17,6 +17,7 @@ import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -58,9 +59,10 @@ import java.util.function.Consumer;
  *
  * <p><b>The step</b> mirrors the multi-task algorithm: the method says what it needs; it gets
  * the per-task gradients of {@code x} (which is both the shared parameters and, for MGDA-UB, the
- * shared representation); an {@link Combination.Objective} is back-propagated by the engine's
+ * shared representation, a batch of one); an {@link Combination.Objective} is back-propagated by the engine's
  * autograd (and {@code x}'s gradient clipped to its {@code maxSharedGradientNorm}), a {@link
- * Combination.SharedGradient} is {@code x}'s update direction (there are no heads); FAMO receives
+ * Combination.SharedGradient} or a {@link Combination.RepresentationGradient} is {@code x}'s update
+ * direction (there are no heads, and the encoder is the identity); FAMO receives
  * the losses after the step. The losses enter the engine as their first-order expansion at the
  * current point ({@link ToyProblem.Expansion}: the toy's exact values and gradients, 3 engine ops,
  * so the per-task gradients are the Jacobian's rows); {@link Settings#exactGraph()} records the
@@ -383,7 +385,7 @@ public final class ToyStudy {
                     xParams.tempAttach(m);
                     methodParams.tempAttach(m);
                     LossModel model = settings.exactGraph() ? exact(x, k, autograd) : expansion(x, current, m);
-                    NDList grads = step(method, step, x, methodParams, model, m, autograd,
+                    NDList grads = step(method, new TrainingClock(step, n, 1), x, methodParams, model, m, autograd,
                             settings.maxGradNorm().getOrDefault(name, 0.0));
                     adamX.step(xParams, new NDList(grads.get(0)), settings.learningRate());
                     if (methodParams.size() > 0) {
@@ -464,9 +466,9 @@ public final class ToyStudy {
     }
 
     /** One step's gradients: {@code x}'s first, then the method's own parameters'. */
-    private static NDList step(WeightingMethod method, long step, NDArray x, Params methodParams,
+    private static NDList step(WeightingMethod method, TrainingClock clock, NDArray x, Params methodParams,
             LossModel model, NDManager m, Autograd autograd, double studyMaxNorm) {
-        Need need = method.need(step);
+        Need need = method.need(clock.step());
         NDList inputs = new NDList(x);
         inputs.addAll(methodParams.arrays());
         NDList grads;
@@ -477,10 +479,13 @@ public final class ToyStudy {
             if (need != Need.LOSSES) {
                 perTask = model.perTask(losses);
             }
+            // x is also the representation: a batch of one
+            boolean representation = need == Need.REPRESENTATION_GRADIENTS;
             TaskSignals signals = new TaskSignals(losses,
                     need == Need.SHARED_GRADIENTS ? perTask : null,
-                    need == Need.REPRESENTATION_GRADIENTS ? perTask : null,
-                    step, step, m);
+                    representation ? perTask : null,
+                    representation ? x.stopGradient().reshape(1, x.size()) : null,
+                    clock, m);
             Combination c = method.combine(signals);
             if (c instanceof Combination.Objective o) {
                 grads = autograd.grad(o.objective(), inputs, GraphMode.RELEASE);
@@ -488,11 +493,13 @@ public final class ToyStudy {
             } else {
                 if (perTask == null) {
                     throw new IllegalStateException(method.getClass().getName()
-                            + " returned a shared gradient without asking for per-task gradients");
+                            + " returned a gradient without asking for per-task gradients");
                 }
-                Combination.SharedGradient sg = (Combination.SharedGradient) c;
+                // x is the shared parameters and the representation (the encoder is the identity)
+                NDArray direction = c instanceof Combination.SharedGradient sg ? sg.sharedGradient()
+                        : ((Combination.RepresentationGradient) c).gradient();
                 grads = new NDList(inputs.size());
-                grads.add(sg.sharedGradient().reshape(x.getShape()));
+                grads.add(direction.reshape(x.getShape()));
                 for (NDArray p : methodParams.arrays()) {
                     grads.add(p.zerosLike());
                 }
