@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py} and {@code
- * weighting_mgda_golden.py} (read from the test classpath; no Python at test time), and small
- * helpers shared by the tests.
+ * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py}, {@code
+ * weighting_mgda_golden.py} and {@code weighting_graddrop_golden.py} (read from the test classpath;
+ * no Python at test time), and small helpers shared by the tests.
  */
 final class Golden {
 
@@ -65,6 +65,15 @@ final class Golden {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The cases of {@code graddrop.json} ({@code scripts/reference/weighting_graddrop_golden.py}). */
+    static List<JsonObject> graddrop() {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : read("/golden/graddrop.json").getAsJsonArray("cases")) {
+            out.add(e.getAsJsonObject());
+        }
+        return out;
     }
 
     /** The exact MGDA optima of {@code mgda-exact.json}, one record per case and normalisation. */
