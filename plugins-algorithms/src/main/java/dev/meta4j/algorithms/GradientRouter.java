@@ -106,7 +106,10 @@ final class GradientRouter {
         return new PerTask(null, representation, NDArrays.stack(rows), headGrads);
     }
 
-    /** Row i: loss i's gradient w.r.t. {@code of}, flattened and concatenated; its head's gradient into {@code headGrads[i]}. */
+    /**
+     * Row i: loss i's gradient w.r.t. {@code of}, flattened and concatenated; the gradient of its
+     * head's parameters, from the same pass, goes into {@code headGrads[i]}.
+     */
     private NDList perTaskRows(NDArray[] losses, NDList of, NDList[] headGrads) {
         NDList rows = new NDList(losses.length);
         for (int i = 0; i < losses.length; i++) {

@@ -112,6 +112,12 @@ class GradientRouterTest {
                 GradientRouter.PerTask perTask = router.perTaskRepresentation(losses, z);
                 assertEquals(new Shape(TRAINED.length, N * HIDDEN), perTask.representationGradients().getShape());
                 rows = perTask.representationGradients().toDoubleArray();
+                // the same rows, bit for bit, as the gradient of each loss w.r.t. z alone (what
+                // MGDA-UB saw before the heads' gradients came along in the same pass)
+                for (int i = 0; i < losses.length; i++) {
+                    double[] alone = kit.autograd().grad(losses[i], new NDList(z), GraphMode.RETAIN).get(0).toDoubleArray();
+                    assertArrayEquals(alone, Arrays.copyOfRange(rows, i * N * HIDDEN, (i + 1) * N * HIDDEN), 0);
+                }
                 Combination c = new Combination.RepresentationGradient(m.create(v, new Shape(N, HIDDEN)),
                         m.create(headWeights), null);
                 grads = router.gradients(c, perTask);
