@@ -59,12 +59,11 @@ import java.util.function.Consumer;
  *
  * <p><b>The step</b> mirrors the multi-task algorithm: the method says what it needs; it gets
  * the per-task gradients of {@code x} (which is both the shared parameters and, for MGDA-UB and
- * GradDrop, the
- * shared representation, a batch of one); an {@link Combination.Objective} is back-propagated by
- * the engine's autograd (and {@code x}'s gradient clipped to its {@code maxSharedGradientNorm}), a
- * {@link Combination.SharedGradient} or a {@link Combination.RepresentationGradient} is {@code x}'s
- * update direction (there are no heads, and the encoder is the identity); FAMO receives
- * the losses after the step. The losses enter the engine as their first-order expansion at the
+ * GradDrop, the shared representation, a batch of one); an {@link Combination.Objective} is
+ * back-propagated by the engine's autograd (and {@code x}'s gradient clipped to its {@code
+ * maxSharedGradientNorm}), a {@link Combination.SharedGradient} or a {@link
+ * Combination.RepresentationGradient} is {@code x}'s update direction (there are no heads, and the
+ * encoder is the identity); FAMO receives the losses after the step. The losses enter the engine as their first-order expansion at the
  * current point ({@link ToyProblem.Expansion}: the toy's exact values and gradients, 3 engine ops,
  * so the per-task gradients are the Jacobian's rows); {@link Settings#exactGraph()} records the
  * toy's whole computation instead (2 to 3.5 times slower; on 25 runs of 12,000 steps it gave the
