@@ -77,9 +77,14 @@ public final class ToyStudy {
     /**
      * Settings that the study gives a method on top of its defaults: FAMO's {@code gamma = 0}, as
      * the FAMO toy script ({@code experiments/toy/run.sh}: "for the toy example, we need to use a
-     * very small gamma as the objective is not changing").
+     * very small gamma as the objective is not changing"); GradDrop's {@code input-sign = false},
+     * because here the representation is the parameter {@code x}, not an activation: {@code sign(x)}
+     * is 0 at the start {@code (0, 0)}, which would drop every gradient there and never move {@code
+     * x}. Without it GradDrop acts on {@code x} as the FAMO repository's GradDrop acts on shared
+     * parameters (no input sign, no batch).
      */
-    public static final Map<String, String> STUDY_OVERRIDES = Map.of("famo", "gamma = 0");
+    public static final Map<String, String> STUDY_OVERRIDES = Map.of("famo", "gamma = 0", "graddrop",
+            "input-sign = false");
 
     /**
      * What to run.
