@@ -123,4 +123,13 @@ public interface PluginContext {
      *     it names is not a {@code type}
      */
     <T> T plugin(String key, Class<T> type);
+
+    /**
+     * Random arrays drawn on the device, each call seeded from the {@link Rng} it is given (the
+     * plugin's own, {@link #rng()}, or a split of it), so that random tensors are as reproducible
+     * and resumable as the plugin's other draws.
+     *
+     * @return the engine's random arrays
+     */
+    RandomArrays random();
 }

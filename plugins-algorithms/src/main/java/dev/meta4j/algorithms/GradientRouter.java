@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * Which gradient each trained parameter of a hard-parameter-sharing model gets: per-task
  * gradients of the shared parameters (flattened into the {@code [K, P]} matrix that
- * gradient-based weighting methods work on) and of each task's head, and the final gradients from
- * a weighting method's {@link Combination}.
+ * gradient-based weighting methods work on) or of the shared representation ({@code [K, R]}), and
+ * of each task's head, and the final gradients from a weighting method's {@link Combination}.
  */
 final class GradientRouter {
 
@@ -27,12 +27,17 @@ final class GradientRouter {
     private final int[][] heads;
 
     /**
-     * Per-task gradients.
+     * Per-task gradients, of the shared parameters or of the shared representation.
      *
-     * @param shared {@code [K, P]}: row i is the flattened gradient of loss i w.r.t. the shared parameters
+     * @param shared {@code [K, P]}: row i is the flattened gradient of loss i w.r.t. the shared
+     *     parameters; null when the pass was through the representation
+     * @param representation the recorded shared representation {@code z} the gradients below are
+     *     of; null when the pass was through the shared parameters
+     * @param representationGradients {@code [K, R]}: row i is the flattened gradient of loss i
+     *     w.r.t. {@code z}; null with {@code shared}
      * @param heads gradient of loss i w.r.t. its own head's parameters, in parameter order
      */
-    record PerTask(NDArray shared, NDList[] heads) {}
+    record PerTask(NDArray shared, NDArray representation, NDArray representationGradients, NDList[] heads) {}
 
     /**
      * @param autograd the autograd
@@ -72,38 +77,63 @@ final class GradientRouter {
     }
 
     /**
-     * One backward pass per trained task (the graph is kept for the next).
+     * One backward pass per trained task through the whole model (the graph is kept for the next).
      *
      * @param losses the recorded loss of each trained task
-     * @return the per-task gradients
+     * @return the per-task gradients of the shared parameters and of each head
      */
     PerTask perTask(NDArray[] losses) {
-        NDList sharedRows = new NDList(losses.length);
+        NDList sharedParams = new NDList(shared.length);
+        for (int s : shared) {
+            sharedParams.add(model.arrays().get(s));
+        }
         NDList[] headGrads = new NDList[losses.length];
+        NDList rows = perTaskRows(losses, sharedParams, headGrads);
+        return new PerTask(NDArrays.stack(rows), null, null, headGrads);
+    }
+
+    /**
+     * One backward pass per trained task through its head only, to the shared representation (the
+     * graph is kept for the next).
+     *
+     * @param losses the recorded loss of each trained task
+     * @param representation the recorded encoder output the heads were computed from
+     * @return the per-task gradients of the representation and of each head
+     */
+    PerTask perTaskRepresentation(NDArray[] losses, NDArray representation) {
+        NDList[] headGrads = new NDList[losses.length];
+        NDList rows = perTaskRows(losses, new NDList(representation), headGrads);
+        return new PerTask(null, representation, NDArrays.stack(rows), headGrads);
+    }
+
+    /**
+     * Row i: loss i's gradient w.r.t. {@code of}, flattened and concatenated; the gradient of its
+     * head's parameters, from the same pass, goes into {@code headGrads[i]}.
+     */
+    private NDList perTaskRows(NDArray[] losses, NDList of, NDList[] headGrads) {
+        NDList rows = new NDList(losses.length);
         for (int i = 0; i < losses.length; i++) {
-            NDList inputs = new NDList();
-            for (int s : shared) {
-                inputs.add(model.arrays().get(s));
-            }
+            NDList inputs = new NDList(of);
             for (int h : heads[trained[i]]) {
                 inputs.add(model.arrays().get(h));
             }
             NDList g = autograd.grad(losses[i], inputs, GraphMode.RETAIN);
-            NDList flat = new NDList(shared.length);
-            for (int s = 0; s < shared.length; s++) {
+            NDList flat = new NDList(of.size());
+            for (int s = 0; s < of.size(); s++) {
                 flat.add(g.get(s).flatten());
             }
-            sharedRows.add(NDArrays.concat(flat));
-            headGrads[i] = new NDList(g.subList(shared.length, g.size()));
+            rows.add(flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat));
+            headGrads[i] = new NDList(g.subList(of.size(), g.size()));
         }
-        return new PerTask(NDArrays.stack(sharedRows), headGrads);
+        return rows;
     }
 
     /**
      * The gradient of every trained parameter, aligned with {@code all}.
      *
      * @param combination the weighting method's decision
-     * @param perTask the per-task gradients, if they were computed (needed for a shared gradient)
+     * @param perTask the per-task gradients, if they were computed: through the shared parameters
+     *     for a shared gradient, through the representation for a representation gradient
      * @return one gradient per parameter
      */
     NDList gradients(Combination combination, PerTask perTask) {
@@ -114,21 +144,35 @@ final class GradientRouter {
             }
             return g;
         }
-        Combination.SharedGradient sg = (Combination.SharedGradient) combination;
-        if (perTask == null) {
-            throw new IllegalStateException("the weighting method returned a shared gradient without asking for"
-                    + " per-task gradients (need = SHARED_GRADIENTS)");
-        }
         NDArray[] out = new NDArray[all.size()];
-        long offset = 0;
-        for (int s : shared) {
-            NDArray p = model.arrays().get(s);
-            long n = p.size();
-            out[s] = sg.sharedGradient().get(offset + ":" + (offset + n)).reshape(p.getShape());
-            offset += n;
+        NDArray headWeights;
+        if (combination instanceof Combination.SharedGradient sg) {
+            if (perTask == null || perTask.shared() == null) {
+                throw new IllegalStateException("the weighting method returned a shared gradient without asking for"
+                        + " the per-task gradients of the shared parameters (need = SHARED_GRADIENTS)");
+            }
+            long offset = 0;
+            for (int s : shared) {
+                NDArray p = model.arrays().get(s);
+                long n = p.size();
+                out[s] = sg.sharedGradient().get(offset + ":" + (offset + n)).reshape(p.getShape());
+                offset += n;
+            }
+            headWeights = sg.headWeights();
+        } else {
+            Combination.RepresentationGradient rg = (Combination.RepresentationGradient) combination;
+            if (perTask == null || perTask.representation() == null) {
+                throw new IllegalStateException("the weighting method returned a representation gradient without"
+                        + " asking for the per-task gradients of the representation (need = REPRESENTATION_GRADIENTS)");
+            }
+            NDList encoderGrads = encoderVjp(perTask.representation(), rg.gradient());
+            for (int j = 0; j < shared.length; j++) {
+                out[shared[j]] = encoderGrads.get(j);
+            }
+            headWeights = rg.headWeights();
         }
         // Not recorded: the per-task gradients carry no graph, so mul(Number) is safe here.
-        double[] weights = sg.headWeights().toType(DataType.FLOAT64, false).toDoubleArray();
+        double[] weights = headWeights.toType(DataType.FLOAT64, false).toDoubleArray();
         for (int i = 0; i < trained.length; i++) {
             int[] idx = heads[trained[i]];
             for (int j = 0; j < idx.length; j++) {
@@ -141,6 +185,28 @@ final class GradientRouter {
             }
         }
         return new NDList(out);
+    }
+
+    /**
+     * The vector-Jacobian product {@code (dz/dtheta)^T v} for the encoder's parameters {@code
+     * theta}: the gradient of {@code sum(z * v)} with {@code v} held constant, in one backward pass
+     * that releases the graph.
+     *
+     * @param z the recorded representation
+     * @param v its gradient, shaped like {@code z} or flattened
+     * @return one gradient per shared parameter, in the order of {@code shared}
+     */
+    NDList encoderVjp(NDArray z, NDArray v) {
+        if (v.size() != z.size()) {
+            throw new IllegalArgumentException("the representation gradient has " + v.size() + " elements ("
+                    + v.getShape() + "), the representation " + z.size() + " (" + z.getShape() + ")");
+        }
+        NDArray constant = v.stopGradient().reshape(z.getShape()).toType(z.getDataType(), false);
+        NDList encoder = new NDList(shared.length);
+        for (int s : shared) {
+            encoder.add(model.arrays().get(s));
+        }
+        return autograd.grad(z.mul(constant).sum(), encoder, GraphMode.RELEASE);
     }
 
     /**

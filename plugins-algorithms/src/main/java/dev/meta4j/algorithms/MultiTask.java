@@ -20,7 +20,6 @@ import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
 import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.autograd.Autograd;
-import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
@@ -44,7 +43,7 @@ import java.util.OptionalLong;
  * <p>Each step computes the task losses on one minibatch and asks the weighting method what it
  * needs: the losses alone (one backward pass of its objective), the per-task gradients of the
  * shared parameters (one backward pass per task, which also yields each head's own gradient), or
- * the per-task gradients of the shared representation (MGDA-UB). A dataset of one task (the
+ * the per-task gradients of the shared representation (MGDA-UB, GradDrop). A dataset of one task (the
  * single-task baselines of Δm%, {@code experiment.tasks = [left]}) needs no weighting section:
  * its loss is the objective, and the best checkpoint is selected on its own validation metric
  * ({@code left/accuracy}).
@@ -155,7 +154,6 @@ public final class MultiTask implements Algorithm {
         NDManager m = step.manager();
         all.tempAttach(m);
         MultiTaskBatch batch = dataset.batch(Split.TRAIN, indices(step.index()), m);
-        long epoch = step.index() / stepsPerEpoch;
         Need need = weighting.need(step.index());
         NDList grads;
         NDArray losses;
@@ -168,23 +166,20 @@ public final class MultiTask implements Algorithm {
             NDArray trainedLosses = NDArrays.stack(new NDList(rows));
             switch (need) {
                 case LOSSES -> {
-                    combination = weighting.combine(new TaskSignals(trainedLosses, null, null, step.index(), epoch, m));
+                    combination = weighting.combine(TaskSignals.lossesOnly(trainedLosses, step.clock(), m));
                     grads = router.gradients(combination, null);
                 }
                 case SHARED_GRADIENTS -> {
                     GradientRouter.PerTask perTask = router.perTask(rows);
                     combination = weighting.combine(
-                            new TaskSignals(trainedLosses, perTask.shared(), null, step.index(), epoch, m));
+                            new TaskSignals(trainedLosses, perTask.shared(), null, null, step.clock(), m));
                     grads = router.gradients(combination, perTask);
                 }
                 case REPRESENTATION_GRADIENTS -> {
-                    NDList r = new NDList();
-                    for (int i = 0; i < rows.length; i++) {
-                        r.add(autograd.grad(rows[i], new NDList(representation), GraphMode.RETAIN).get(0).flatten());
-                    }
-                    combination = weighting.combine(
-                            new TaskSignals(trainedLosses, null, NDArrays.stack(r), step.index(), epoch, m));
-                    grads = router.gradients(combination, null);
+                    GradientRouter.PerTask perTask = router.perTaskRepresentation(rows, representation);
+                    combination = weighting.combine(new TaskSignals(trainedLosses, null,
+                            perTask.representationGradients(), representation.stopGradient(), step.clock(), m));
+                    grads = router.gradients(combination, perTask);
                 }
                 default -> throw new IllegalStateException("unknown need " + need);
             }

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.TaskSignals;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py} and {@code
- * weighting_mgda_golden.py} (read from the test classpath; no Python at test time), and small
- * helpers shared by the tests.
+ * The golden numbers written by {@code scripts/reference/weighting_gradient_golden.py}, {@code
+ * weighting_mgda_golden.py} and {@code weighting_graddrop_golden.py} (read from the test classpath;
+ * no Python at test time), and small helpers shared by the tests.
  */
 final class Golden {
 
@@ -64,6 +65,15 @@ final class Golden {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The cases of {@code graddrop.json} ({@code scripts/reference/weighting_graddrop_golden.py}). */
+    static List<JsonObject> graddrop() {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonElement e : read("/golden/graddrop.json").getAsJsonArray("cases")) {
+            out.add(e.getAsJsonObject());
+        }
+        return out;
     }
 
     /** The exact MGDA optima of {@code mgda-exact.json}, one record per case and normalisation. */
@@ -139,19 +149,34 @@ final class Golden {
         return type == DataType.FLOAT64 ? a : a.toType(type, false);
     }
 
-    /** Signals with shared-parameter gradients. */
-    static TaskSignals shared(double[][] g, double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), array(g, m, type), null, step, 0, m);
+    /** A clock at {@code step}, in epoch 0. */
+    static TrainingClock clock(long step) {
+        return new TrainingClock(step, step + 1, step + 1);
     }
 
-    /** Signals with representation gradients only. */
+    /** Signals with shared-parameter gradients. */
+    static TaskSignals shared(double[][] g, double[] losses, long step, NDManager m, DataType type) {
+        return new TaskSignals(array(losses, m, type), array(g, m, type), null, null, clock(step), m);
+    }
+
+    /** Signals with representation gradients {@code z} ({@code [K, R]}) of a zero representation. */
     static TaskSignals representation(double[][] z, double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), null, array(z, m, type), step, 0, m);
+        return representation(z, new double[z[0].length], losses, step, m, type);
+    }
+
+    /**
+     * Signals with representation gradients: {@code z} is {@code [K, R]}, the representation a
+     * batch of one, {@code [1, R]}, of the given values.
+     */
+    static TaskSignals representation(double[][] z, double[] representation, double[] losses, long step, NDManager m,
+            DataType type) {
+        return new TaskSignals(array(losses, m, type), null, array(z, m, type),
+                array(new double[][] {representation}, m, type), clock(step), m);
     }
 
     /** Signals with losses only. */
     static TaskSignals lossesOnly(double[] losses, long step, NDManager m, DataType type) {
-        return new TaskSignals(array(losses, m, type), null, null, step, 0, m);
+        return TaskSignals.lossesOnly(array(losses, m, type), clock(step), m);
     }
 
     // ------------------------------------------------------------------ numbers

@@ -68,7 +68,10 @@ class GradientDefaultsTest {
         "type = cagrad, rescale = 3              | weighting.rescale",
         "type = imtl, head-weights = two         | weighting.head-weights",
         "type = nashmtl, update-weights-every = 0 | weighting.update-weights-every",
-        "type = nashmtl, max-norm = -1           | weighting.max-norm"})
+        "type = nashmtl, max-norm = -1           | weighting.max-norm",
+        "type = graddrop, leak = 1.5             | weighting.leak",
+        "type = graddrop, eps = 0                | weighting.eps",
+        "type = graddrop, sum-batch = maybe      | weighting.sum-batch"})
     void invalidSettingsAreRejected(String settings, String key) {
         Config file = ConfigFactory.parseString("weighting { " + settings + " }");
         ConfigError e = assertThrows(ConfigError.class, () -> LOADER.load(file, ConfigFactory.empty(), Set.of()));
@@ -82,7 +85,8 @@ class GradientDefaultsTest {
         "type = mgda, solver = frank-wolfe, tolerance = 1e-8",
         "type = pcgrad, max-norm = 1, reduction = mean",
         "type = cagrad, c = 0, rescale = 2",
-        "type = nashmtl, update-weights-every = 5, max-norm = 0"})
+        "type = nashmtl, update-weights-every = 5, max-norm = 0",
+        "type = graddrop, leak = 0.5, input-sign = false, sum-batch = false, keep-norm = true, eps = 1e-8"})
     void validSettingsLoad(String settings) {
         Config file = ConfigFactory.parseString("weighting { " + settings + " }");
         LOADER.load(file, ConfigFactory.empty(), Set.of());

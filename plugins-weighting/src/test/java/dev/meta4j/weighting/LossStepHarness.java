@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -79,7 +80,7 @@ final class LossStepHarness {
             NDArray l = m.create(losses).toType(type, false);
             l.setRequiresGradient(true);
             try (Autograd.Scope rec = kit.autograd().record()) {
-                Combination c = method.combine(new TaskSignals(l, null, null, step, epoch, m));
+                Combination c = method.combine(TaskSignals.lossesOnly(l, clock(step, epoch), m));
                 Combination.Objective o = assertInstanceOf(Combination.Objective.class, c);
                 assertEquals(0, o.maxSharedGradientNorm(), "no clipping");
                 assertEquals(new Shape(), o.objective().getShape(), "a scalar objective");
@@ -101,6 +102,24 @@ final class LossStepHarness {
                         gradParams, o.objective().getDataType());
             }
         }
+    }
+
+    /**
+     * A training clock at {@code epoch}: at {@code step} with steps per epoch chosen so that {@code
+     * step / stepsPerEpoch = epoch}, or, where no such count exists (the DWA tests give epochs
+     * freely, such as epoch 3 at step 1), at step {@code epoch} with one step per epoch. Of the
+     * loss-based methods only DWA reads the clock, and only its epoch.
+     */
+    static TrainingClock clock(long step, long epoch) {
+        if (epoch == 0) {
+            return new TrainingClock(step, step + 1, step + 1);
+        }
+        for (long perEpoch = Math.max(1, step / (epoch + 1)); perEpoch <= step / epoch; perEpoch++) {
+            if (step / perEpoch == epoch) {
+                return new TrainingClock(step, step + 1, perEpoch);
+            }
+        }
+        return new TrainingClock(epoch, epoch + 1, 1);
     }
 
     /** Gives FAMO (or any method that wants them) the losses after the step. */

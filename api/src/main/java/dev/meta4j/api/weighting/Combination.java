@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDArray;
 /**
  * A weighting method's decision for one step: how the task losses become one update.
  *
- * <p>Either a scalar {@link Objective} that is back-propagated through the whole model (methods
- * that work on losses, and MGDA-UB), or an explicit {@link SharedGradient} for the shared
- * parameters together with per-task weights of the head gradients (methods that manipulate
- * per-task gradients: MGDA, PCGrad, CAGrad, IMTL, Nash-MTL).
+ * <p>One of three kinds: a scalar {@link Objective} that is back-propagated through the whole
+ * model (methods that work on losses, and MGDA-UB); an explicit {@link SharedGradient} for the
+ * shared parameters together with per-task weights of the head gradients (methods that manipulate
+ * per-task gradients: MGDA, PCGrad, CAGrad, IMTL, Nash-MTL); or a {@link RepresentationGradient},
+ * an edited gradient of the shared representation that the algorithm back-propagates through the
+ * encoder, again with per-task weights of the head gradients (GradDrop).
  */
 public sealed interface Combination {
 
@@ -52,6 +54,22 @@ public sealed interface Combination {
      * @param taskWeights the weights for logging (may be null)
      */
     record SharedGradient(NDArray sharedGradient, NDArray headWeights, NDArray taskWeights)
+            implements Combination {}
+
+    /**
+     * Use this gradient of the shared representation {@code z} for the encoder and weight each
+     * head's own gradient. The encoder's parameters {@code theta} receive the vector-Jacobian
+     * product {@code (dz/dtheta)^T gradient}, that is the gradient of {@code sum(z * gradient)}
+     * with the gradient held constant; head {@code i} receives {@code headWeights[i]} times the
+     * gradient of loss {@code i}. Needs {@link Need#REPRESENTATION_GRADIENTS}.
+     *
+     * @param gradient shaped like {@link TaskSignals#representation()} ({@code [N, ...]}), or its
+     *     row-major flattening {@code [R]}; detached
+     * @param headWeights {@code [K]}: head {@code i} receives {@code headWeights[i]} times the
+     *     gradient of loss {@code i}
+     * @param taskWeights the weights for logging (may be null)
+     */
+    record RepresentationGradient(NDArray gradient, NDArray headWeights, NDArray taskWeights)
             implements Combination {}
 
     /**

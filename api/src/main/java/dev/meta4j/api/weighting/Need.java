@@ -11,8 +11,10 @@ public enum Need {
     SHARED_GRADIENTS,
     /**
      * Per-task gradients of the shared representation (the encoder's output), flattened into a
-     * {@code [K, R]} matrix: one cheap backward pass per task through the heads only, then one
-     * backward pass of the combined objective (MGDA-UB).
+     * {@code [K, R]} matrix, and the representation itself: one cheap backward pass per task
+     * through its head only (which also yields the head's own gradient), then one backward pass
+     * through the encoder, of the combined objective (MGDA-UB) or of the returned representation
+     * gradient (GradDrop).
      */
     REPRESENTATION_GRADIENTS
 }

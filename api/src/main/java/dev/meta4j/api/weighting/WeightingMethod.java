@@ -8,20 +8,38 @@ import dev.meta4j.api.model.Params;
 /**
  * A multi-task loss-weighting or gradient-manipulation method.
  *
- * <p>Three kinds serve one contract, told apart by {@link #need(long)}:
+ * <p>Each step the algorithm asks {@link #need(long)}, computes what the need names and hands it
+ * over in {@link TaskSignals} (always the recorded losses and the {@link TaskSignals#clock()
+ * clock}); {@link #combine} answers with one of the three {@link Combination} kinds, and the
+ * algorithm turns that into the gradient of every trained parameter:
  *
- * <ul>
- *   <li><b>Loss-based</b> ({@link Need#LOSSES}: LS, scale-invariant LS, RLW, DWA, UW, FAMO) see
- *       only the losses and return an {@link Combination.Objective}: one backward pass.
- *   <li><b>Gradient-based</b> ({@link Need#SHARED_GRADIENTS}: MGDA, PCGrad, CAGrad, IMTL,
- *       Nash-MTL) also see the per-task gradients of the shared parameters and usually return a
- *       {@link Combination.SharedGradient}.
- *   <li><b>Representation-based</b> ({@link Need#REPRESENTATION_GRADIENTS}: MGDA-UB) see the
- *       per-task gradients of the shared representation and return an objective.
- * </ul>
+ * <table>
+ *   <caption>what a method sees and may return</caption>
+ *   <tr><th>need</th><th>methods</th><th>sees in addition</th><th>returns</th></tr>
+ *   <tr><td>{@link Need#LOSSES}</td><td>LS, scale-invariant LS, RLW, DWA, UW, FAMO (Nash-MTL
+ *       between solves)</td><td>nothing</td><td>an {@link Combination.Objective}, back-propagated
+ *       through the whole model in one pass</td></tr>
+ *   <tr><td>{@link Need#SHARED_GRADIENTS}</td><td>MGDA, PCGrad, CAGrad, IMTL, Nash-MTL</td>
+ *       <td>{@link TaskSignals#sharedGradients()}: the {@code [K, P]} per-task gradients of the
+ *       shared parameters</td><td>a {@link Combination.SharedGradient} (the shared parameters'
+ *       update, each head's own gradient weighted), or an objective</td></tr>
+ *   <tr><td>{@link Need#REPRESENTATION_GRADIENTS}</td><td>MGDA-UB, GradDrop</td><td>{@link
+ *       TaskSignals#representationGradients()}: the {@code [K, R]} per-task gradients of the
+ *       shared representation, and {@link TaskSignals#representation()} itself</td><td>an
+ *       objective (MGDA-UB), or a {@link Combination.RepresentationGradient}: an edited gradient of
+ *       the representation, which the algorithm back-propagates through the encoder as a
+ *       vector-Jacobian product, each head's own gradient weighted (GradDrop)</td></tr>
+ * </table>
+ *
+ * <p>A shared or representation gradient without the matching need is an error: the algorithm has
+ * not computed what it would route. Parameters of the method itself ({@link #parameters()}) get a
+ * gradient only from an objective; with the other two kinds they get zeros.
  *
  * <p>A method that needs the losses after the optimizer step (FAMO) says so with {@link
- * #wantsLossesAfterStep()} and receives them in {@link #afterStep(NDArray)}.
+ * #wantsLossesAfterStep()} and receives them in {@link #afterStep(NDArray)}. A method that needs
+ * random arrays (GradDrop's uniform draws) takes them from {@link
+ * dev.meta4j.api.PluginContext#random()} with its own {@link dev.meta4j.api.Rng}, so that they are
+ * reproducible and resume exactly.
  *
  * <p><b>Recording.</b> {@link #combine} runs inside a recording scope ({@link
  * dev.meta4j.api.autograd.Autograd#record()}), opened by the algorithm around the forward pass:

@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.autograd.Scalar;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
@@ -44,7 +45,7 @@ class GeometricLossStrategyTest {
             NDArray l = Scalar.vector(step, losses, gls.dataType());
             l.setRequiresGradient(true);
             try (Autograd.Scope rec = gls.record()) {
-                Combination c = method.combine(new TaskSignals(l, null, null, 0, 0, step));
+                Combination c = method.combine(TaskSignals.lossesOnly(l, new TrainingClock(0, 1, 0), step));
                 Combination.Objective o = assertInstanceOf(Combination.Objective.class, c);
                 assertEquals(new Shape(), o.objective().getShape(), "a scalar objective");
                 assertEquals(0, o.maxSharedGradientNorm(), "no clipping");

@@ -18,6 +18,7 @@ import dev.meta4j.runtime.config.ConfigError.Problem;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.plugin.PluginError;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;

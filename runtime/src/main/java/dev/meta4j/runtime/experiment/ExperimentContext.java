@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
+import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Convolution;
@@ -21,7 +22,7 @@ import java.util.Map;
  */
 record ExperimentContext(
         Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
-        Convolution convolution, Map<String, PluginKind> slots, PluginRegistry registry)
+        Convolution convolution, RandomArrays random, Map<String, PluginKind> slots, PluginRegistry registry)
         implements PluginContext {
 
     ExperimentContext {
@@ -40,7 +41,7 @@ record ExperimentContext(
         PluginFactory<?> factory = registry.get(kind, name);
         // The sub-plugin shares this plugin's generator, so this plugin's checkpointed state covers its draws.
         Object made = factory.create(new ExperimentContext(sub.withoutPath("type"), rng, device, dataType, manager,
-                autograd, convolution, Map.of(), registry));
+                autograd, convolution, random, Map.of(), registry));
         if (!type.isInstance(made)) {
             throw new IllegalArgumentException(key + ": " + kind.section() + " plugin '" + name + "' made a "
                     + (made == null ? "null" : made.getClass().getName()) + ", not a " + type.getSimpleName());

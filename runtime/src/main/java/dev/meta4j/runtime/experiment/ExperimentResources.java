@@ -8,12 +8,14 @@ import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.runtime.config.ConfigError;
 import dev.meta4j.runtime.config.ConfigError.Problem;
 import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchAutograd;
 import dev.meta4j.runtime.engine.TorchConvolution;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.plugin.PluginError;
 import dev.meta4j.runtime.plugin.PluginKind;
@@ -21,7 +23,7 @@ import dev.meta4j.runtime.plugin.PluginRegistry;
 
 /**
  * What an experiment shares with its plugins, and how it creates each one: the device, data type,
- * long-lived manager, autograd, convolution and master generator read from a validated {@code
+ * long-lived manager, autograd, convolution, random arrays and master generator read from a validated {@code
  * experiment} section, the {@link PluginContext} of each plugin, and the call of its factory with
  * the runtime's error translation.
  *
@@ -36,6 +38,7 @@ public final class ExperimentResources implements AutoCloseable {
     private final NDManager manager;
     private final Autograd autograd;
     private final Convolution convolution;
+    private final RandomArrays random;
     private final Rng master;
 
     private ExperimentResources(Device device, DataType dataType, NDManager manager, Rng master) {
@@ -44,6 +47,7 @@ public final class ExperimentResources implements AutoCloseable {
         this.manager = manager;
         this.autograd = new TorchAutograd(manager);
         this.convolution = new TorchConvolution(manager);
+        this.random = new TorchRandom(manager);
         this.master = master;
     }
 
@@ -95,7 +99,7 @@ public final class ExperimentResources implements AutoCloseable {
      */
     public PluginContext context(PluginKind kind, PluginChoice choice, PluginRegistry registry) {
         return new ExperimentContext(choice.settings(), master.split(kind.section()), device, dataType, manager, autograd,
-                convolution, choice.slots(), registry);
+                convolution, random, choice.slots(), registry);
     }
 
     /**
@@ -155,6 +159,11 @@ public final class ExperimentResources implements AutoCloseable {
     /** @return the engine's autograd, shared by all plugins */
     public Autograd autograd() {
         return autograd;
+    }
+
+    /** @return the engine's seeded random arrays, shared by all plugins */
+    public RandomArrays random() {
+        return random;
     }
 
     /** @return the engine's convolution, shared by all plugins */

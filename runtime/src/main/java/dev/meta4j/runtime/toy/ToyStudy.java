@@ -10,18 +10,21 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
+import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
 import dev.meta4j.runtime.engine.TorchAutograd;
 import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.ArrayList;
@@ -55,11 +58,12 @@ import java.util.function.Consumer;
  * unshifted losses, as the papers do.
  *
  * <p><b>The step</b> mirrors the multi-task algorithm: the method says what it needs; it gets
- * the per-task gradients of {@code x} (which is both the shared parameters and, for MGDA-UB, the
- * shared representation); an {@link Combination.Objective} is back-propagated by the engine's
- * autograd (and {@code x}'s gradient clipped to its {@code maxSharedGradientNorm}), a {@link
- * Combination.SharedGradient} is {@code x}'s update direction (there are no heads); FAMO receives
- * the losses after the step. The losses enter the engine as their first-order expansion at the
+ * the per-task gradients of {@code x} (which is both the shared parameters and, for MGDA-UB and
+ * GradDrop, the shared representation, a batch of one); an {@link Combination.Objective} is
+ * back-propagated by the engine's autograd (and {@code x}'s gradient clipped to its {@code
+ * maxSharedGradientNorm}), a {@link Combination.SharedGradient} or a {@link
+ * Combination.RepresentationGradient} is {@code x}'s update direction (there are no heads, and the
+ * encoder is the identity); FAMO receives the losses after the step. The losses enter the engine as their first-order expansion at the
  * current point ({@link ToyProblem.Expansion}: the toy's exact values and gradients, 3 engine ops,
  * so the per-task gradients are the Jacobian's rows); {@link Settings#exactGraph()} records the
  * toy's whole computation instead (2 to 3.5 times slower; on 25 runs of 12,000 steps it gave the
@@ -73,9 +77,14 @@ public final class ToyStudy {
     /**
      * Settings that the study gives a method on top of its defaults: FAMO's {@code gamma = 0}, as
      * the FAMO toy script ({@code experiments/toy/run.sh}: "for the toy example, we need to use a
-     * very small gamma as the objective is not changing").
+     * very small gamma as the objective is not changing"); GradDrop's {@code input-sign = false},
+     * because here the representation is the parameter {@code x}, not an activation: {@code sign(x)}
+     * is 0 at the start {@code (0, 0)}, which would drop every gradient there and never move {@code
+     * x}. Without it GradDrop acts on {@code x} as the FAMO repository's GradDrop acts on shared
+     * parameters (no input sign, no batch).
      */
-    public static final Map<String, String> STUDY_OVERRIDES = Map.of("famo", "gamma = 0");
+    public static final Map<String, String> STUDY_OVERRIDES = Map.of("famo", "gamma = 0", "graddrop",
+            "input-sign = false");
 
     /**
      * What to run.
@@ -329,9 +338,10 @@ public final class ToyStudy {
         List<Run> runs = new ArrayList<>();
         try (NDManager base = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Autograd autograd = new TorchAutograd(base);
+            RandomArrays random = new TorchRandom(base);
             for (int i = 0; i < ToyProblem.STARTS.size(); i++) {
                 try (NDManager runManager = base.newSubManager()) {
-                    runs.add(runOne(name, i, settings, runManager, autograd));
+                    runs.add(runOne(name, i, settings, runManager, autograd, random));
                 }
             }
         }
@@ -339,7 +349,8 @@ public final class ToyStudy {
     }
 
     private record Context(
-            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd)
+            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
+            RandomArrays random)
             implements PluginContext {
         @Override
         public Convolution convolution() {
@@ -352,16 +363,18 @@ public final class ToyStudy {
         }
     }
 
-    private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd) {
+    private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd,
+            RandomArrays random) {
         DataType type = DataType.FLOAT32;
         Rng rng = new Rng(settings.seed()).split("toy-study").split(name).split("start-" + start);
         PluginFactory<?> factory = registry.get(PluginKind.WEIGHTING, name);
         WeightingMethod method = (WeightingMethod) factory.create(
-                new Context(settingsOf(name, settings), rng.split("weighting"), Device.cpu(), type, runManager, autograd));
+                new Context(settingsOf(name, settings), rng.split("weighting"), Device.cpu(), type, runManager, autograd,
+                        random));
         method.init(2);
         Params methodParams = method.parameters();
-        Optimizer adamX = adam(settings.learningRate(), runManager, autograd, rng);
-        Optimizer adamMethod = adam(settings.methodLearningRate(), runManager, autograd, rng);
+        Optimizer adamX = adam(settings.learningRate(), runManager, autograd, random, rng);
+        Optimizer adamMethod = adam(settings.methodLearningRate(), runManager, autograd, random, rng);
 
         double[] s = ToyProblem.STARTS.get(start);
         NDArray x = runManager.create(new float[] {(float) s[0], (float) s[1]});
@@ -382,7 +395,7 @@ public final class ToyStudy {
                     xParams.tempAttach(m);
                     methodParams.tempAttach(m);
                     LossModel model = settings.exactGraph() ? exact(x, k, autograd) : expansion(x, current, m);
-                    NDList grads = step(method, step, x, methodParams, model, m, autograd,
+                    NDList grads = step(method, new TrainingClock(step, n, 1), x, methodParams, model, m, autograd,
                             settings.maxGradNorm().getOrDefault(name, 0.0));
                     adamX.step(xParams, new NDList(grads.get(0)), settings.learningRate());
                     if (methodParams.size() > 0) {
@@ -463,9 +476,9 @@ public final class ToyStudy {
     }
 
     /** One step's gradients: {@code x}'s first, then the method's own parameters'. */
-    private static NDList step(WeightingMethod method, long step, NDArray x, Params methodParams,
+    private static NDList step(WeightingMethod method, TrainingClock clock, NDArray x, Params methodParams,
             LossModel model, NDManager m, Autograd autograd, double studyMaxNorm) {
-        Need need = method.need(step);
+        Need need = method.need(clock.step());
         NDList inputs = new NDList(x);
         inputs.addAll(methodParams.arrays());
         NDList grads;
@@ -476,10 +489,13 @@ public final class ToyStudy {
             if (need != Need.LOSSES) {
                 perTask = model.perTask(losses);
             }
+            // x is also the representation: a batch of one
+            boolean representation = need == Need.REPRESENTATION_GRADIENTS;
             TaskSignals signals = new TaskSignals(losses,
                     need == Need.SHARED_GRADIENTS ? perTask : null,
-                    need == Need.REPRESENTATION_GRADIENTS ? perTask : null,
-                    step, step, m);
+                    representation ? perTask : null,
+                    representation ? x.stopGradient().reshape(1, x.size()) : null,
+                    clock, m);
             Combination c = method.combine(signals);
             if (c instanceof Combination.Objective o) {
                 grads = autograd.grad(o.objective(), inputs, GraphMode.RELEASE);
@@ -487,11 +503,13 @@ public final class ToyStudy {
             } else {
                 if (perTask == null) {
                     throw new IllegalStateException(method.getClass().getName()
-                            + " returned a shared gradient without asking for per-task gradients");
+                            + " returned a gradient without asking for per-task gradients");
                 }
-                Combination.SharedGradient sg = (Combination.SharedGradient) c;
+                // x is the shared parameters and the representation (the encoder is the identity)
+                NDArray direction = c instanceof Combination.SharedGradient sg ? sg.sharedGradient()
+                        : ((Combination.RepresentationGradient) c).gradient();
                 grads = new NDList(inputs.size());
-                grads.add(sg.sharedGradient().reshape(x.getShape()));
+                grads.add(direction.reshape(x.getShape()));
                 for (NDArray p : methodParams.arrays()) {
                     grads.add(p.zerosLike());
                 }
@@ -517,11 +535,12 @@ public final class ToyStudy {
         return norm > maxNorm ? g.mul(maxNorm / (norm + 1e-6)) : g;
     }
 
-    private Optimizer adam(double lr, NDManager manager, Autograd autograd, Rng rng) {
+    private Optimizer adam(double lr, NDManager manager, Autograd autograd, RandomArrays random, Rng rng) {
         String path = PluginKind.OPTIMIZER.defaultsPath("adam");
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         Config c = ConfigFactory.parseMap(Map.of("lr", lr)).withFallback(defaults).resolve();
         PluginFactory<?> f = registry.get(PluginKind.OPTIMIZER, "adam");
-        return (Optimizer) f.create(new Context(c, rng.split("optimizer"), Device.cpu(), DataType.FLOAT32, manager, autograd));
+        return (Optimizer) f.create(new Context(c, rng.split("optimizer"), Device.cpu(), DataType.FLOAT32, manager, autograd,
+                random));
     }
 }

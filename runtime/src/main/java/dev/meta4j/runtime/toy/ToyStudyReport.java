@@ -32,7 +32,8 @@ public final class ToyStudyReport {
                 "Adam lr %s on x (float32), %d steps per run (the papers: 50000), method parameters lr %s, seed %d;"
                         + " %.1f s.%n",
                 fmt(s.learningRate()), s.steps(), fmt(s.methodLearningRate()), s.seed(), result.seconds()));
-        sb.append("Method settings: reference.conf defaults; the study sets famo.gamma = 0 (the FAMO toy script's)");
+        sb.append("Method settings: reference.conf defaults; the study sets famo.gamma = 0 (the FAMO toy script's)"
+                + " and graddrop.input-sign = false (x is a parameter, not an activation)");
         if (!s.overrides().isEmpty()) {
             sb.append("; overridden: ").append(s.overrides().root().render(
                     com.typesafe.config.ConfigRenderOptions.concise()));

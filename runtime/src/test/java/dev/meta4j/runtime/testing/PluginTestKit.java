@@ -7,12 +7,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.PluginFactory;
+import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.runtime.engine.TorchAutograd;
 import dev.meta4j.runtime.engine.TorchConvolution;
 import dev.meta4j.runtime.engine.TorchEngine;
+import dev.meta4j.runtime.engine.TorchRandom;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.List;
@@ -26,6 +28,7 @@ public final class PluginTestKit implements AutoCloseable {
     private final NDManager manager;
     private final Autograd autograd;
     private final Convolution convolution;
+    private final RandomArrays random;
     private final DataType dataType;
     private final Config reference;
     private final PluginRegistry registry;
@@ -37,6 +40,7 @@ public final class PluginTestKit implements AutoCloseable {
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         this.autograd = new TorchAutograd(manager);
         this.convolution = new TorchConvolution(manager);
+        this.random = new TorchRandom(manager);
         this.dataType = dataType;
         this.registry = PluginRegistry.discover(List.of());
         this.reference = ConfigFactory.defaultReference(registry.classLoader());
@@ -64,6 +68,11 @@ public final class PluginTestKit implements AutoCloseable {
         return autograd;
     }
 
+    /** @return the random arrays that the kit's plugins get */
+    public RandomArrays random() {
+        return random;
+    }
+
     /** @return the data type */
     public DataType dataType() {
         return dataType;
@@ -82,7 +91,7 @@ public final class PluginTestKit implements AutoCloseable {
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         Config config = ConfigFactory.parseString(overrides).withFallback(defaults).resolve();
         Rng rng = master.split(kind.section());
-        return new Context(config, rng, Device.cpu(), dataType, manager, autograd, convolution);
+        return new Context(config, rng, Device.cpu(), dataType, manager, autograd, convolution, random);
     }
 
     /**
@@ -107,7 +116,7 @@ public final class PluginTestKit implements AutoCloseable {
 
     private record Context(
             Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
-            Convolution convolution)
+            Convolution convolution, RandomArrays random)
             implements PluginContext {
         @Override
         public <T> T plugin(String key, Class<T> type) {
