@@ -113,14 +113,17 @@ public interface PluginContext {
      * drops the old type's settings), and {@code describe} shows it. The sub-plugin shares this
      * plugin's generator, device, data type, manager and engine services; its state is this
      * plugin's to save: a {@link Stateful} sub-plugin is checkpointed only if this plugin's own
-     * {@code saveState} includes it.
+     * {@code saveState} includes it. Composition is one level deep: a sub-plugin's own {@code
+     * plugin} calls find no slots.
      *
      * @param key the sub-section's key in this plugin's settings
      * @param type what the sub-plugin must be, such as {@code Optimizer.class}
      * @param <T> the type
      * @return a new sub-plugin
-     * @throws IllegalArgumentException if no {@code @plugin} setting has that key, or the plugin
-     *     it names is not a {@code type}
+     * @throws IllegalArgumentException if no {@code @plugin} setting has that key
+     * @throws RuntimeException as for any plugin the runtime creates: a setting the sub-plugin
+     *     rejects, or a plugin that is not a {@code type}, is reported naming the plugin and
+     *     where its {@code type} was written
      */
     <T> T plugin(String key, Class<T> type);
 

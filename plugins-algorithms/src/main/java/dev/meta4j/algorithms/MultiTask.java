@@ -33,7 +33,6 @@ import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -64,7 +63,6 @@ public final class MultiTask implements Algorithm {
     private Optimizer optimizer;
     private WeightingMethod weighting;
     private List<Task> tasks;
-    private int[] trained;
     private Params model;
     private Params all;
     private GradientRouter router;
@@ -93,21 +91,17 @@ public final class MultiTask implements Algorithm {
         // One task needs no weighting: its loss is the objective (a single-task baseline).
         weighting = spec.taskCount() == 1 && !components.hasWeighting() ? new OneTask() : components.weighting();
         tasks = spec.tasks();
-        trained = new int[spec.taskCount()];
-        for (int i = 0; i < trained.length; i++) {
-            trained[i] = i;
-        }
         if (dataset.size(Split.TRAIN) == 0) {
             throw new IllegalArgumentException("the dataset has no training examples");
         }
         model = backbone.init(spec, rng.split("init"), manager, dataType);
-        weighting.init(trained.length);
+        weighting.init(tasks.size());
         all = model.concat(weighting.parameters());
         if (model.headCount() != tasks.size()) {
             throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
                     + " tasks, the model " + model.headCount() + " heads");
         }
-        router = new GradientRouter(autograd, model, all, tasks.size(), trained);
+        router = new GradientRouter(autograd, model, all, tasks.size(), java.util.stream.IntStream.range(0, tasks.size()).toArray());
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -162,22 +156,20 @@ public final class MultiTask implements Algorithm {
             Forward training = Forward.training(rng);
             NDArray representation = backbone.encode(model, batch.inputs(), training);
             losses = taskLosses(backbone.heads(model, representation, training), batch);
-            NDArray[] rows = trainedLosses(losses);
-            NDArray trainedLosses = NDArrays.stack(new NDList(rows));
             switch (need) {
                 case LOSSES -> {
-                    combination = weighting.combine(TaskSignals.lossesOnly(trainedLosses, step.clock(), m));
+                    combination = weighting.combine(TaskSignals.lossesOnly(losses, step.clock(), m));
                     grads = router.gradients(combination, null);
                 }
                 case SHARED_GRADIENTS -> {
-                    GradientRouter.PerTask perTask = router.perTask(rows);
+                    GradientRouter.PerTask perTask = router.perTask(rows(losses));
                     combination = weighting.combine(
-                            new TaskSignals(trainedLosses, perTask.shared(), null, null, step.clock(), m));
+                            new TaskSignals(losses, perTask.shared(), null, null, step.clock(), m));
                     grads = router.gradients(combination, perTask);
                 }
                 case REPRESENTATION_GRADIENTS -> {
-                    GradientRouter.PerTask perTask = router.perTaskRepresentation(rows, representation);
-                    combination = weighting.combine(new TaskSignals(trainedLosses, null,
+                    GradientRouter.PerTask perTask = router.perTaskRepresentation(rows(losses), representation);
+                    combination = weighting.combine(new TaskSignals(losses, null,
                             perTask.representationGradients(), representation.stopGradient(), step.clock(), m));
                     grads = router.gradients(combination, perTask);
                 }
@@ -191,16 +183,17 @@ public final class MultiTask implements Algorithm {
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
                 NDArray after = taskLosses(backbone.forward(model, batch.inputs(), Forward.training(rng)), batch);
-                weighting.afterStep(NDArrays.stack(new NDList(trainedLosses(after))));
+                weighting.afterStep(after);
             }
         }
         return stepMetrics(losses, combination);
     }
 
-    private NDArray[] trainedLosses(NDArray losses) {
-        NDArray[] rows = new NDArray[trained.length];
-        for (int i = 0; i < trained.length; i++) {
-            rows[i] = losses.get(trained[i]);
+    /** The task losses one by one, each a row of the recorded vector (for per-task backward passes). */
+    private NDArray[] rows(NDArray losses) {
+        NDArray[] rows = new NDArray[tasks.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = losses.get(i);
         }
         return rows;
     }
@@ -209,7 +202,7 @@ public final class MultiTask implements Algorithm {
         double[] l = losses.toType(DataType.FLOAT64, false).toDoubleArray();
         Metrics.Builder b = Metrics.builder();
         double total = 0;
-        for (int i : trained) {
+        for (int i = 0; i < tasks.size(); i++) {
             total += l[i];
         }
         b.put("loss", total);
@@ -218,8 +211,8 @@ public final class MultiTask implements Algorithm {
         }
         if (combination.taskWeights() != null) {
             double[] w = combination.taskWeights().toType(DataType.FLOAT64, false).toDoubleArray();
-            for (int i = 0; i < trained.length && i < w.length; i++) {
-                b.put("weight/" + tasks.get(trained[i]).name(), w[i]);
+            for (int i = 0; i < tasks.size() && i < w.length; i++) {
+                b.put("weight/" + tasks.get(i).name(), w[i]);
             }
         }
         return b.build();
@@ -264,11 +257,11 @@ public final class MultiTask implements Algorithm {
         for (int t = 0; t < tasks.size(); t++) {
             mb.putAll(results.get(t).prefixed(tasks.get(t).name() + "/"));
         }
-        if (trained.length > 1) {
-            String key = sameMetric() ? tasks.get(trained[0]).metric().name() : "loss";
+        if (tasks.size() > 1) {
+            String key = sameMetric() ? tasks.get(0).metric().name() : "loss";
             double mean = 0;
-            for (int t : trained) {
-                mean += results.get(t).get(key).orElseThrow() / trained.length;
+            for (Metrics r : results) {
+                mean += r.get(key).orElseThrow() / tasks.size();
             }
             mb.put(selectionMetricName(), mean, selectionDirection());
         }
@@ -276,19 +269,19 @@ public final class MultiTask implements Algorithm {
     }
 
     private boolean sameMetric() {
-        return Arrays.stream(trained).mapToObj(t -> tasks.get(t).metric()).distinct().count() == 1;
+        return tasks.stream().map(Task::metric).distinct().count() == 1;
     }
 
     private String selectionMetricName() {
-        Task first = tasks.get(trained[0]);
-        if (trained.length == 1) {
+        Task first = tasks.get(0);
+        if (tasks.size() == 1) {
             return first.name() + "/" + first.metric().name();
         }
         return sameMetric() ? "mean-" + first.metric().name() : "mean-loss";
     }
 
     private Direction selectionDirection() {
-        return sameMetric() ? tasks.get(trained[0]).metric().direction() : Direction.LOWER_IS_BETTER;
+        return sameMetric() ? tasks.get(0).metric().direction() : Direction.LOWER_IS_BETTER;
     }
 
     @Override

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Metric;
-import dev.meta4j.api.algorithm.Metrics;
 
 /**
  * Classification into a fixed number of classes: softmax cross-entropy on logits {@code [...,
@@ -14,6 +13,7 @@ import dev.meta4j.api.algorithm.Metrics;
 public final class ClassificationTask implements Task {
 
     private static final Metric ACCURACY = new Metric("accuracy", Direction.HIGHER_IS_BETTER);
+    private static final Metric LOSS = new Metric("loss", Direction.LOWER_IS_BETTER);
 
     private final String name;
     private final int classes;
@@ -80,29 +80,8 @@ public final class ClassificationTask implements Task {
 
     @Override
     public TaskEvaluator newEvaluator() {
-        return new TaskEvaluator() {
-            private double hits;
-            private double lossSum;
-            private double counted;
-
-            @Override
-            public void add(NDArray prediction, Targets targets) {
-                double n = targets.masked()
-                        ? targets.mask().toType(DataType.FLOAT64, false).sum().getDouble()
-                        : targets.values().size();
-                hits += n * MeanOver.value(score(prediction, targets));
-                lossSum += n * MeanOver.value(loss(prediction, targets));
-                counted += n;
-            }
-
-            @Override
-            public Metrics result() {
-                return Metrics.builder()
-                        .put(ACCURACY.name(), hits / counted, ACCURACY.direction())
-                        .put("loss", lossSum / counted, Direction.LOWER_IS_BETTER)
-                        .build();
-            }
-        };
+        return new WeightedMeans(new Metric[] {ACCURACY, LOSS},
+                new WeightedMeans.BatchMean[] {this::score, this::loss});
     }
 
     @Override

@@ -1,10 +1,8 @@
 package dev.meta4j.api.data;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Metric;
-import dev.meta4j.api.algorithm.Metrics;
 
 /**
  * Regression of a vector: mean squared error of predictions {@code [..., N, outputs]} against
@@ -14,6 +12,7 @@ import dev.meta4j.api.algorithm.Metrics;
 public final class RegressionTask implements Task {
 
     private static final Metric MSE = new Metric("mse", Direction.LOWER_IS_BETTER);
+    private static final Metric LOSS = new Metric("loss", Direction.LOWER_IS_BETTER);
 
     private final String name;
     private final int outputs;
@@ -65,28 +64,9 @@ public final class RegressionTask implements Task {
 
     @Override
     public TaskEvaluator newEvaluator() {
-        return new TaskEvaluator() {
-            private double squaredSum;
-            private double counted;
-
-            @Override
-            public void add(NDArray prediction, Targets targets) {
-                double n = targets.masked()
-                        ? targets.mask().toType(DataType.FLOAT64, false).sum().getDouble()
-                        : targets.values().size();
-                squaredSum += n * MeanOver.value(loss(prediction, targets));
-                counted += n;
-            }
-
-            @Override
-            public Metrics result() {
-                double mse = squaredSum / counted;
-                return Metrics.builder()
-                        .put(MSE.name(), mse, MSE.direction())
-                        .put("loss", mse, Direction.LOWER_IS_BETTER)
-                        .build();
-            }
-        };
+        // The training loss is the MSE itself: one batch mean serves both names.
+        WeightedMeans.BatchMean mse = this::loss;
+        return new WeightedMeans(new Metric[] {MSE, LOSS}, new WeightedMeans.BatchMean[] {mse, mse});
     }
 
     @Override

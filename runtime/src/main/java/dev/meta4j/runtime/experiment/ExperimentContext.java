@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Convolution;
+import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.Map;
@@ -37,15 +37,12 @@ record ExperimentContext(
                     + (slots.isEmpty() ? "none" : slots.keySet()) + " (declared '@plugin <kind>' in its reference.conf)");
         }
         Config sub = config.getConfig(key);
-        String name = sub.getString("type");
-        PluginFactory<?> factory = registry.get(kind, name);
+        PluginChoice choice = new PluginChoice(sub.getString("type"), sub.withoutPath("type"),
+                sub.getValue("type").origin());
         // The sub-plugin shares this plugin's generator, so this plugin's checkpointed state covers its draws.
-        Object made = factory.create(new ExperimentContext(sub.withoutPath("type"), rng, device, dataType, manager,
-                autograd, convolution, random, Map.of(), registry));
-        if (!type.isInstance(made)) {
-            throw new IllegalArgumentException(key + ": " + kind.section() + " plugin '" + name + "' made a "
-                    + (made == null ? "null" : made.getClass().getName()) + ", not a " + type.getSimpleName());
-        }
-        return type.cast(made);
+        // Sub-plugins have no slots of their own: the config loader resolves one level.
+        PluginContext context = new ExperimentContext(choice.settings(), rng, device, dataType, manager, autograd,
+                convolution, random, Map.of(), registry);
+        return ExperimentResources.create(registry, kind, choice, context, type);
     }
 }

@@ -1,50 +1,39 @@
 package dev.meta4j.runtime.testing;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.PluginFactory;
 import dev.meta4j.api.RandomArrays;
-import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
-import dev.meta4j.api.model.Convolution;
-import dev.meta4j.runtime.engine.TorchAutograd;
-import dev.meta4j.runtime.engine.TorchConvolution;
+import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchEngine;
-import dev.meta4j.runtime.engine.TorchRandom;
+import dev.meta4j.runtime.experiment.ExperimentResources;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Creates plugins for tests the way the runtime does: settings are the plugin's {@code
  * reference.conf} defaults with overrides on top, on the real engine (CPU), with a seeded RNG.
+ * The resources and contexts are the runtime's own ({@link ExperimentResources}); only the
+ * validation of the settings is left out, so that tests may reach settings a config could not.
  */
 public final class PluginTestKit implements AutoCloseable {
 
-    private final NDManager manager;
-    private final Autograd autograd;
-    private final Convolution convolution;
-    private final RandomArrays random;
-    private final DataType dataType;
+    private final ExperimentResources resources;
     private final Config reference;
     private final PluginRegistry registry;
-    private final Rng master;
 
     private PluginTestKit(DataType dataType, long seed) {
         TorchEngine.get();
         TorchEngine.setThreads(1);
-        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        this.autograd = new TorchAutograd(manager);
-        this.convolution = new TorchConvolution(manager);
-        this.random = new TorchRandom(manager);
-        this.dataType = dataType;
+        this.resources = ExperimentResources.open(ConfigFactory.parseMap(Map.of(
+                "device", "cpu", "dtype", dataType == DataType.FLOAT64 ? "float64" : "float32", "seed", seed)));
         this.registry = PluginRegistry.discover(List.of());
         this.reference = ConfigFactory.defaultReference(registry.classLoader());
-        this.master = new Rng(seed);
     }
 
     /**
@@ -60,22 +49,22 @@ public final class PluginTestKit implements AutoCloseable {
 
     /** @return the kit's long-lived manager */
     public NDManager manager() {
-        return manager;
+        return resources.manager();
     }
 
     /** @return the autograd */
     public Autograd autograd() {
-        return autograd;
+        return resources.autograd();
     }
 
     /** @return the random arrays that the kit's plugins get */
     public RandomArrays random() {
-        return random;
+        return resources.random();
     }
 
     /** @return the data type */
     public DataType dataType() {
-        return dataType;
+        return resources.dataType();
     }
 
     /**
@@ -87,15 +76,19 @@ public final class PluginTestKit implements AutoCloseable {
      * @return the context
      */
     public PluginContext context(PluginKind kind, String name, String overrides) {
+        return resources.context(kind, choice(kind, name, overrides), registry);
+    }
+
+    private PluginChoice choice(PluginKind kind, String name, String overrides) {
         String path = kind.defaultsPath(name);
         Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
         Config config = ConfigFactory.parseString(overrides).withFallback(defaults).resolve();
-        Rng rng = master.split(kind.section());
-        return new Context(config, rng, Device.cpu(), dataType, manager, autograd, convolution, random);
+        return new PluginChoice(name, config, config.origin());
     }
 
     /**
-     * Creates a registered plugin.
+     * Creates a registered plugin. Its exceptions reach the test as the plugin throws them (no
+     * translation into config errors), so tests can assert on them.
      *
      * @param kind the kind
      * @param name the name
@@ -105,23 +98,11 @@ public final class PluginTestKit implements AutoCloseable {
      * @return the plugin
      */
     public <T> T create(PluginKind kind, String name, String overrides, Class<T> type) {
-        PluginFactory<?> f = registry.get(kind, name);
-        return type.cast(f.create(context(kind, name, overrides)));
+        return type.cast(registry.get(kind, name).create(context(kind, name, overrides)));
     }
 
     @Override
     public void close() {
-        manager.close();
-    }
-
-    private record Context(
-            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
-            Convolution convolution, RandomArrays random)
-            implements PluginContext {
-        @Override
-        public <T> T plugin(String key, Class<T> type) {
-            throw new UnsupportedOperationException("PluginTestKit creates plugins without sub-plugins; test '"
-                    + key + "' through an Experiment");
-        }
+        resources.close();
     }
 }
