@@ -201,8 +201,14 @@ class ToyStudyTest {
         assertTrue(unknown.err().contains("did you mean 'famo'"), unknown::toString);
         Cli badKey = Cli.run("toy-study", "--out", dir.toString(), "--steps", "1", "--methods", "famo",
                 "famo.gama=0.1");
-        assertEquals(1, badKey.exitCode(), badKey::toString);
-        assertTrue(badKey.err().contains("no setting 'gama'"), badKey::toString);
+        // validated like an experiment's section: the key, the argument, the closest valid name
+        assertEquals(2, badKey.exitCode(), badKey::toString);
+        assertTrue(badKey.err().contains("'famo.gama=0.1'") && badKey.err().contains("did you mean 'gamma'"),
+                badKey::toString);
+        Cli badValue = Cli.run("toy-study", "--out", dir.toString(), "--steps", "1", "--methods", "famo",
+                "famo.gamma=-1");
+        assertEquals(2, badValue.exitCode(), badValue::toString);
+        assertTrue(badValue.err().contains("weighting.gamma: -1 is out of range"), badValue::toString);
         Cli clipOther = Cli.run("toy-study", "--out", dir.toString(), "--steps", "1", "--methods", "famo",
                 "--max-grad-norm", "ls=1");
         assertEquals(1, clipOther.exitCode(), clipOther::toString);

@@ -1,15 +1,13 @@
 package dev.meta4j.runtime.cli;
 
-import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import com.typesafe.config.Config;
-import dev.meta4j.api.algorithm.Algorithm;
-import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.experiment.Experiment;
+import dev.meta4j.runtime.experiment.RunLength;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -165,13 +163,9 @@ final class BenchCommand implements Callable<Integer> {
         return sorted[sorted.length / 2];
     }
 
+    /** The trainer's own step, on a clock as long as the measurement, so a schedule runs its course. */
     private static void step(Experiment e, long s, long total) {
-        Algorithm a = e.algorithm();
-        TrainingClock at = new TrainingClock(s, total, a.stepsPerEpoch().orElse(0));
-        double lr = e.optimizer().baseLearningRate() * e.scheduler().factor(at);
-        try (NDManager m = e.manager().newSubManager()) {
-            a.trainStep(new Step(at, lr, m));
-        }
+        e.trainStep(new TrainingClock(s, total, RunLength.of(e.config().experiment(), e.algorithm().stepsPerEpoch()).stepsPerEpoch()));
     }
 
     private static double[] round(double[] v) {

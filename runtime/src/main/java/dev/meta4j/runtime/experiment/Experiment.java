@@ -6,12 +6,15 @@ import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
 import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.MultiTaskDataset;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.Scheduler;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.api.weighting.WeightingMethod;
 import dev.meta4j.runtime.config.ConfigError;
 import dev.meta4j.runtime.config.ConfigError.Problem;
@@ -137,6 +140,29 @@ public final class Experiment implements AutoCloseable {
     public void applyThreads() {
         ExperimentResources.applyThreads(config.experiment());
     }
+
+    /**
+     * One training step, the same for {@code run} and {@code bench}: the schedule's learning rate
+     * at this point of the run, and a step-scoped manager that is closed when the step returns, so
+     * that nothing the step made outlives it.
+     *
+     * @param at the position in the run
+     * @return the learning rate used and the step's metrics
+     */
+    public TrainedStep trainStep(TrainingClock at) {
+        double lr = optimizer.baseLearningRate() * scheduler.factor(at);
+        try (NDManager stepManager = manager.newSubManager()) {
+            return new TrainedStep(lr, algorithm.trainStep(new Step(at, lr, stepManager)));
+        }
+    }
+
+    /**
+     * What one training step reports.
+     *
+     * @param learningRate the scheduled learning rate of the step
+     * @param metrics the algorithm's training metrics
+     */
+    public record TrainedStep(double learningRate, Metrics metrics) {}
 
     /** @return the config */
     public ExperimentConfig config() {

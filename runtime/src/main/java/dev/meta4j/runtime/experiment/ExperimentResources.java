@@ -60,6 +60,21 @@ public final class ExperimentResources implements AutoCloseable {
      * @throws ConfigError if the device does not exist on this machine or build
      */
     public static ExperimentResources open(Config experiment) {
+        return open(experiment, new Rng(experiment.getLong("seed")));
+    }
+
+    /**
+     * Opens the resources of an experiment whose plugins draw from a given master generator
+     * instead of one seeded by {@code experiment.seed}: for studies that run many small
+     * experiments from one seed, each from its own split of it.
+     *
+     * @param experiment the validated {@code experiment} section ({@code device} and {@code dtype}
+     *     are read)
+     * @param master the generator each plugin's is split from, by its kind
+     * @return the resources, to be closed
+     * @throws ConfigError if the device does not exist on this machine or build
+     */
+    public static ExperimentResources open(Config experiment, Rng master) {
         TorchEngine.get();
         Device device;
         try {
@@ -70,7 +85,7 @@ public final class ExperimentResources implements AutoCloseable {
         DataType dataType = experiment.getString("dtype").equals("float64") ? DataType.FLOAT64 : DataType.FLOAT32;
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            return new ExperimentResources(device, dataType, manager, new Rng(experiment.getLong("seed")));
+            return new ExperimentResources(device, dataType, manager, master);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

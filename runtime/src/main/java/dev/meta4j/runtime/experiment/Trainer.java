@@ -14,7 +14,6 @@ import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Figure;
 import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
-import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.data.Task;
 import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.report.PlotRenderer;
@@ -139,14 +138,11 @@ public final class Trainer {
                         ? resumeFrom.bookkeeping().get("metricsLines").getAsLong() : -1, start)) {
             Progress progress = Progress.forConsole(totalSteps, start);
             for (long s = start; s < totalSteps; s++) {
-                TrainingClock at = new TrainingClock(s, totalSteps, stepsPerEpoch);
-                double lr = experiment.optimizer().baseLearningRate() * experiment.scheduler().factor(at);
                 long t0 = System.nanoTime();
-                Metrics m;
-                try (NDManager stepManager = experiment.manager().newSubManager()) {
-                    m = algorithm.trainStep(new Step(at, lr, stepManager));
-                }
+                Experiment.TrainedStep trained = experiment.trainStep(new TrainingClock(s, totalSteps, stepsPerEpoch));
                 clock.stepTook(System.nanoTime() - t0);
+                Metrics m = trained.metrics();
+                double lr = trained.learningRate();
                 window.add(m);
                 long done = s + 1;
                 OptionalDouble loss = m.get(Metrics.LOSS);

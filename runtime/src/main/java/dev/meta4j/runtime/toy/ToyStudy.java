@@ -1,6 +1,5 @@
 package dev.meta4j.runtime.toy;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,13 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.PluginFactory;
-import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
-import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.TrainingClock;
@@ -22,9 +17,11 @@ import dev.meta4j.api.weighting.Combination;
 import dev.meta4j.api.weighting.Need;
 import dev.meta4j.api.weighting.TaskSignals;
 import dev.meta4j.api.weighting.WeightingMethod;
-import dev.meta4j.runtime.engine.TorchAutograd;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.config.PluginChoice;
 import dev.meta4j.runtime.engine.TorchEngine;
-import dev.meta4j.runtime.engine.TorchRandom;
+import dev.meta4j.runtime.experiment.ExperimentResources;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
 import java.util.ArrayList;
@@ -45,9 +42,13 @@ import java.util.function.Consumer;
  * Nash-MTL script's): the parameter {@code x} (float32, as the scripts) is trained by Adam with
  * learning rate {@code 1e-3} (PyTorch's betas and eps) for 50,000 steps (Nash-MTL's script:
  * 35,000), and a method's own parameters (UW's log-variances) by a second Adam with learning rate
- * {@code 0.025} (the scripts' {@code --method-params-lr}). Each method is created like in an
- * experiment: its {@code reference.conf} defaults, then the study's overrides ({@link
- * #STUDY_OVERRIDES}: FAMO's {@code gamma = 0}, the FAMO toy script's setting), then the user's.
+ * {@code 0.025} (the scripts' {@code --method-params-lr}). Each method and both optimizers are
+ * created exactly as in an experiment, through the config loader and {@link ExperimentResources}:
+ * the method's {@code reference.conf} defaults, then the study's settings of that method (read
+ * from {@code meta4j.toy-study.method-settings.<name>}, which a plugin jar ships beside its
+ * defaults: FAMO's {@code gamma = 0} is the FAMO toy script's setting), then the user's, all
+ * validated against the method's declarations; the optimizer is {@code meta4j.toy-study.optimizer}.
+ * Each run draws from its own split of the master seed.
  *
  * <p><b>What the methods see.</b> The losses {@code l - LOWER_BOUNDS} (see {@link
  * ToyProblem#LOWER_BOUNDS}), which are positive. For FAMO this is exactly the FAMO script, which
@@ -73,18 +74,6 @@ import java.util.function.Consumer;
  * threads, methods run in parallel, each run on one thread.
  */
 public final class ToyStudy {
-
-    /**
-     * Settings that the study gives a method on top of its defaults: FAMO's {@code gamma = 0}, as
-     * the FAMO toy script ({@code experiments/toy/run.sh}: "for the toy example, we need to use a
-     * very small gamma as the objective is not changing"); GradDrop's {@code input-sign = false},
-     * because here the representation is the parameter {@code x}, not an activation: {@code sign(x)}
-     * is 0 at the start {@code (0, 0)}, which would drop every gradient there and never move {@code
-     * x}. Without it GradDrop acts on {@code x} as the FAMO repository's GradDrop acts on shared
-     * parameters (no input sign, no batch).
-     */
-    public static final Map<String, String> STUDY_OVERRIDES = Map.of("famo", "gamma = 0", "graddrop",
-            "input-sign = false");
 
     /**
      * What to run.
@@ -224,7 +213,7 @@ public final class ToyStudy {
     public record Result(Settings settings, List<MethodResult> methods, double seconds) {}
 
     private final PluginRegistry registry;
-    private final Config reference;
+    private final ConfigLoader loader;
 
     /**
      * A study over a registry's weighting methods.
@@ -234,7 +223,7 @@ public final class ToyStudy {
      */
     public ToyStudy(PluginRegistry registry) {
         this.registry = registry;
-        this.reference = ConfigFactory.defaultReference(registry.classLoader());
+        this.loader = new ConfigLoader(registry);
     }
 
     /**
@@ -275,8 +264,9 @@ public final class ToyStudy {
                         + names);
             }
         }
+        Map<String, ExperimentConfig> configs = new java.util.LinkedHashMap<>();
         for (String name : names) {
-            settingsOf(name, settings); // fail on a bad override before any work
+            configs.put(name, configOf(name, settings)); // fail on a bad setting before any work
         }
         TorchEngine.setThreads(1);
         long t0 = System.nanoTime();
@@ -286,7 +276,7 @@ public final class ToyStudy {
             List<Future<MethodResult>> futures = new ArrayList<>();
             for (String name : names) {
                 futures.add(pool.submit(() -> {
-                    MethodResult r = runMethod(name, settings);
+                    MethodResult r = runMethod(name, configs.get(name), settings);
                     progress.accept(String.format(java.util.Locale.ROOT, "%-12s %d/5 on the Pareto front%s  (%.1f s)",
                             name, r.onFront(), r.errors() > 0 ? ", " + r.errors() + " failed with an error" : "",
                             r.seconds()));
@@ -312,69 +302,58 @@ public final class ToyStudy {
     }
 
     /**
-     * A method's settings in this study: its defaults, the study's overrides, the user's.
+     * A method's run config in this study, loaded and validated as an experiment's: the method's
+     * defaults, the study's settings of it ({@code meta4j.toy-study.method-settings}), the
+     * user's; the study's optimizer at the study's learning rate; CPU, float32.
      *
      * @param name the method
      * @param settings the study's settings
-     * @return the resolved section
+     * @return the validated config
+     * @throws dev.meta4j.runtime.config.ConfigError naming the setting, with the closest valid key
      */
-    public Config settingsOf(String name, Settings settings) {
-        String path = PluginKind.WEIGHTING.defaultsPath(name);
-        Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        Config study = ConfigFactory.parseString(STUDY_OVERRIDES.getOrDefault(name, ""));
+    public ExperimentConfig configOf(String name, Settings settings) {
+        Config reference = loader.reference();
+        String studyPath = "meta4j.toy-study.method-settings.\"" + name + "\"";
+        Config study = reference.hasPath(studyPath) ? reference.getConfig(studyPath) : ConfigFactory.empty();
         String quoted = "\"" + name + "\"";
         Config user = settings.overrides().hasPath(quoted) ? settings.overrides().getConfig(quoted) : ConfigFactory.empty();
-        for (String key : user.root().keySet()) {
-            if (!defaults.hasPath(key)) {
-                throw new IllegalArgumentException(
-                        "no setting '" + key + "' in weighting method " + name + "; it has " + defaults.root().keySet());
-            }
-        }
-        return user.withFallback(study).withFallback(defaults).resolve();
+        Config weighting = user.withFallback(study).withFallback(ConfigFactory.parseMap(Map.of("type", name)));
+        Config optimizer = ConfigFactory.parseMap(Map.of("lr", settings.learningRate()))
+                .withFallback(reference.getConfig("meta4j.toy-study.optimizer"));
+        Config file = ConfigFactory.parseMap(Map.of("device", "cpu", "dtype", "float32", "seed", settings.seed()),
+                        "meta4j toy-study").atKey("experiment")
+                .withFallback(weighting.atKey("weighting"))
+                .withFallback(optimizer.atKey("optimizer"));
+        return loader.load(file, ConfigFactory.empty(), java.util.Set.of());
     }
 
-    private MethodResult runMethod(String name, Settings settings) {
+    private MethodResult runMethod(String name, ExperimentConfig config, Settings settings) {
         long t0 = System.nanoTime();
         List<Run> runs = new ArrayList<>();
-        try (NDManager base = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            Autograd autograd = new TorchAutograd(base);
-            RandomArrays random = new TorchRandom(base);
-            for (int i = 0; i < ToyProblem.STARTS.size(); i++) {
-                try (NDManager runManager = base.newSubManager()) {
-                    runs.add(runOne(name, i, settings, runManager, autograd, random));
-                }
+        for (int i = 0; i < ToyProblem.STARTS.size(); i++) {
+            Rng master = new Rng(settings.seed()).split("toy-study").split(name).split("start-" + i);
+            try (ExperimentResources resources = ExperimentResources.open(config.experiment(), master)) {
+                runs.add(runOne(name, i, settings, config, resources));
             }
         }
         return new MethodResult(name, runs, (System.nanoTime() - t0) / 1e9);
     }
 
-    private record Context(
-            Config config, Rng rng, Device device, DataType dataType, NDManager manager, Autograd autograd,
-            RandomArrays random)
-            implements PluginContext {
-        @Override
-        public Convolution convolution() {
-            throw new UnsupportedOperationException("the toy study's weighting methods and optimizers do not convolve");
-        }
-
-        @Override
-        public <T> T plugin(String key, Class<T> type) {
-            throw new UnsupportedOperationException("the toy study's weighting methods have no sub-plugins");
-        }
+    private <T> T create(PluginKind kind, ExperimentConfig config, ExperimentResources resources, Class<T> type) {
+        PluginChoice choice = config.plugin(kind).orElseThrow();
+        return ExperimentResources.create(registry, kind, choice, resources.context(kind, choice, registry), type);
     }
 
-    private Run runOne(String name, int start, Settings settings, NDManager runManager, Autograd autograd,
-            RandomArrays random) {
-        DataType type = DataType.FLOAT32;
-        Rng rng = new Rng(settings.seed()).split("toy-study").split(name).split("start-" + start);
-        PluginFactory<?> factory = registry.get(PluginKind.WEIGHTING, name);
-        WeightingMethod method = (WeightingMethod) factory.create(
-                new Context(settingsOf(name, settings), rng.split("weighting"), Device.cpu(), type, runManager, autograd,
-                        random));
+    private Run runOne(String name, int start, Settings settings, ExperimentConfig config,
+            ExperimentResources resources) {
+        DataType type = resources.dataType();
+        NDManager runManager = resources.manager();
+        Autograd autograd = resources.autograd();
+        WeightingMethod method = create(PluginKind.WEIGHTING, config, resources, WeightingMethod.class);
         method.init(2);
         Params methodParams = method.parameters();
-        Optimizer adamX = adam(settings.learningRate(), runManager, autograd, random, rng);
-        Optimizer adamMethod = adam(settings.methodLearningRate(), runManager, autograd, random, rng);
+        Optimizer adamX = create(PluginKind.OPTIMIZER, config, resources, Optimizer.class);
+        Optimizer adamMethod = create(PluginKind.OPTIMIZER, config, resources, Optimizer.class);
 
         double[] s = ToyProblem.STARTS.get(start);
         NDArray x = runManager.create(new float[] {(float) s[0], (float) s[1]});
@@ -533,14 +512,5 @@ public final class ToyStudy {
         }
         norm = Math.sqrt(norm);
         return norm > maxNorm ? g.mul(maxNorm / (norm + 1e-6)) : g;
-    }
-
-    private Optimizer adam(double lr, NDManager manager, Autograd autograd, RandomArrays random, Rng rng) {
-        String path = PluginKind.OPTIMIZER.defaultsPath("adam");
-        Config defaults = reference.hasPath(path) ? reference.getConfig(path) : ConfigFactory.empty();
-        Config c = ConfigFactory.parseMap(Map.of("lr", lr)).withFallback(defaults).resolve();
-        PluginFactory<?> f = registry.get(PluginKind.OPTIMIZER, "adam");
-        return (Optimizer) f.create(new Context(c, rng.split("optimizer"), Device.cpu(), DataType.FLOAT32, manager, autograd,
-                random));
     }
 }
