@@ -87,6 +87,9 @@ final class RunCommand implements Callable<Integer> {
             Path outDir = Path.of(cfg.experiment().getString("output-dir"));
             RunFolder folder = RunFolder.create(outDir, cfg.experiment().getString("name"));
             try (RunFolder.Lock lock = folder.lock(); RunLog log = RunLog.attach(folder.log())) {
+                // before the folder is announced: a kill right after "run folder:" must leave a
+                // folder that --resume accepts (it starts that run from step 0)
+                RunFolder.writeAtomically(folder.config(), cfg.render());
                 return recordingFailure(log, () -> train(experiment, folder, null));
             }
         }
