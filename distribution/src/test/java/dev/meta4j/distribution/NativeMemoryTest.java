@@ -3,9 +3,6 @@ package dev.meta4j.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import dev.meta4j.api.algorithm.Algorithm;
-import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
@@ -33,13 +30,10 @@ class NativeMemoryTest {
         ExperimentConfig cfg = loader.load(loader.parse("maml-sine.conf"),
                 ConfigLoader.overrides(List.of("algorithm.inner-steps=" + innerSteps, "experiment.threads=1")), Set.of());
         try (Experiment e = Experiment.create(cfg, registry)) {
-            Algorithm algorithm = e.algorithm();
             long arraysAfterWarmup = 0;
             List<double[]> samples = new java.util.ArrayList<>();
             for (int step = 0; step < 2000; step++) {
-                try (NDManager m = e.manager().newSubManager()) {
-                    algorithm.trainStep(new Step(new TrainingClock(step, 2000, 0), 1e-3, m));
-                }
+                e.trainStep(new TrainingClock(step, 2000, 0)); // the runtime's step: its scope, its attachments
                 if (step == 199) {
                     arraysAfterWarmup = e.manager().getManagedArrays().size();
                 }

@@ -146,7 +146,6 @@ public final class MultiTask implements Algorithm {
     @Override
     public Metrics trainStep(Step step) {
         NDManager m = step.manager();
-        all.tempAttach(m);
         MultiTaskBatch batch = dataset.batch(Split.TRAIN, indices(step.index()), m);
         Need need = weighting.need(step.index());
         NDList grads;

@@ -14,6 +14,12 @@ import java.util.OptionalLong;
  * calls {@link #trainStep} once per step inside a fresh {@link NDManager} that it closes after
  * the step, and {@link #evaluate} every few steps. The algorithm owns what happens inside a
  * step, including the optimizer update, because some methods need to act after it.
+ *
+ * <p><b>Native memory is the runtime's job.</b> Before {@link #trainStep} and {@link #evaluate}
+ * the runtime temp-attaches {@link #parameters()} to the call's manager, so results of operations
+ * on them are freed with it. An algorithm that evaluates in chunks, each in a sub-manager so that
+ * memory does not grow with the episode count, attaches them to each chunk's manager itself
+ * ({@code Params.tempAttach}; the support module's inner loop does it for its walk).
  */
 public interface Algorithm extends Stateful {
 

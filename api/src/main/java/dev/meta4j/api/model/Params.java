@@ -300,12 +300,19 @@ public final class Params {
      * returns the arrays to their own managers. Without this a long-lived parameter collects
      * every result computed from it, step after step.
      *
+     * <p>Attachments nest (an evaluation chunk inside an evaluation): each closing manager returns
+     * the arrays to the one before. An array already in {@code step} is left alone, because
+     * attaching it there a second time would make closing {@code step} return it to {@code step}
+     * itself, and close it.
+     *
      * @param step the step's manager
      * @return these parameters
      */
     public Params tempAttach(NDManager step) {
         for (NDArray a : arrays) {
-            a.tempAttach(step);
+            if (a.getManager() != step) {
+                a.tempAttach(step);
+            }
         }
         return this;
     }

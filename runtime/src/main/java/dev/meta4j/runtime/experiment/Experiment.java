@@ -143,8 +143,8 @@ public final class Experiment implements AutoCloseable {
 
     /**
      * One training step, the same for {@code run} and {@code bench}: the schedule's learning rate
-     * at this point of the run, and a step-scoped manager that is closed when the step returns, so
-     * that nothing the step made outlives it.
+     * at this point of the run, and a step-scoped manager that is closed when the step returns, with
+     * the algorithm's parameters attached to it, so that nothing the step made outlives it.
      *
      * @param at the position in the run
      * @return the learning rate used and the step's metrics
@@ -152,6 +152,7 @@ public final class Experiment implements AutoCloseable {
     public TrainedStep trainStep(TrainingClock at) {
         double lr = optimizer.baseLearningRate() * scheduler.factor(at);
         try (NDManager stepManager = manager.newSubManager()) {
+            algorithm.parameters().tempAttach(stepManager);
             return new TrainedStep(lr, algorithm.trainStep(new Step(at, lr, stepManager)));
         }
     }

@@ -250,6 +250,7 @@ public final class Trainer {
     private Metrics evaluate(Split split, String label, long step, MetricsLog metrics, boolean plots) throws IOException {
         Evaluation ev;
         try (NDManager m = experiment.manager().newSubManager()) {
+            algorithm.parameters().tempAttach(m);
             ev = algorithm.evaluate(split, m);
         }
         metrics.write(step, label, Double.NaN, ev.metrics());

@@ -1,0 +1,285 @@
+package dev.meta4j.algorithms;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.typesafe.config.Config;
+import dev.meta4j.api.PluginContext;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Components;
+import dev.meta4j.api.algorithm.Direction;
+import dev.meta4j.api.algorithm.Evaluation;
+import dev.meta4j.api.algorithm.Figure;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Selection;
+import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.autograd.Scalar;
+import dev.meta4j.api.data.Episodes;
+import dev.meta4j.api.data.RegressionTask;
+import dev.meta4j.api.data.Targets;
+import dev.meta4j.api.data.Task;
+import dev.meta4j.api.data.TaskBatch;
+import dev.meta4j.api.data.TaskSource;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.Forward;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.support.innerloop.InnerLoop;
+import dev.meta4j.support.innerloop.UpdateRule;
+import dev.meta4j.support.stats.MeanCi95;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * What MAML, ANIL and Meta-SGD share, written once: episodic meta-training through the support
+ * module's {@link InnerLoop} (task-batched when the backbone supports it), the meta-gradient with
+ * respect to the initialisation and the update rule's own parameters, and the episodic evaluation
+ * (metric before adaptation, after the inner steps, after extra steps, mean ± CI95). The plugins
+ * differ only in which parameters the inner loop adapts and by which rule.
+ */
+abstract class GradientMetaLearner implements Algorithm {
+
+    /**
+     * @param model the backbone's parameters
+     * @return which of them the inner loop adapts, by name
+     */
+    abstract Predicate<String> adapts(Params model);
+
+    /**
+     * @param adapted the parameters the inner loop adapts
+     * @param manager the experiment's long-lived manager, for learnable rule state
+     * @param dataType the experiment's data type
+     * @return the inner update rule
+     */
+    abstract UpdateRule rule(Params adapted, NDManager manager, DataType dataType);
+
+    private final Autograd autograd;
+    private final Rng rng;
+    private final int innerSteps;
+    private final boolean firstOrder;
+    private final int metaBatch;
+    private final int evalTasks;
+    private final int evalSteps;
+    private final int evalExtraSteps;
+    private final boolean batchedWhenPossible;
+    private final NDManager manager;
+    private final DataType dataType;
+
+    private TaskSource source;
+    private Backbone backbone;
+    private Optimizer optimizer;
+    private Task task;
+    private Params model;
+    private Params all;
+    private InnerLoop loop;
+    private Predicate<String> adapts;
+
+    GradientMetaLearner(PluginContext ctx) {
+        Config config = ctx.config();
+        this.autograd = ctx.autograd();
+        this.rng = ctx.rng();
+        this.innerSteps = config.getInt("inner-steps");
+        this.firstOrder = config.hasPath("first-order") && config.getBoolean("first-order");
+        this.metaBatch = config.getInt("meta-batch");
+        this.evalTasks = config.getInt("eval-tasks");
+        this.evalSteps = config.hasPath("eval-steps") ? config.getInt("eval-steps") : innerSteps;
+        this.evalExtraSteps = config.getInt("eval-extra-steps");
+        this.batchedWhenPossible = config.getBoolean("batched");
+        this.manager = ctx.manager();
+        this.dataType = ctx.dataType();
+    }
+
+    /** @return the inner steps of meta-training */
+    final int innerSteps() {
+        return innerSteps;
+    }
+
+    @Override
+    public void init(Components components) {
+        this.source = components.dataset(TaskSource.class);
+        this.backbone = components.backbone(Backbone.class);
+        this.optimizer = components.optimizer();
+        if (source.spec().taskCount() != 1) {
+            throw new IllegalArgumentException("this meta-learner adapts one output per episode; the dataset has "
+                    + source.spec().taskCount() + " tasks per example");
+        }
+        this.task = source.spec().tasks().get(0);
+        this.model = backbone.init(source.spec(), rng.split("init"), manager, dataType);
+        this.adapts = adapts(model);
+        Params adapted = model.filter(adapts);
+        if (adapted.size() == 0) {
+            throw new IllegalArgumentException("the inner loop would adapt none of the model's parameters "
+                    + model.names());
+        }
+        this.loop = new InnerLoop(autograd, rule(adapted, manager, dataType), adapts);
+        this.all = model.concat(loop.rule().parameters());
+    }
+
+    @Override
+    public Params parameters() {
+        return all;
+    }
+
+    @Override
+    public final Metrics trainStep(Step step) {
+        TaskBatch batch = source.sample(metaBatch, rng, step.manager());
+        MetaGradient g = metaGradient(all, batch, innerSteps);
+        optimizer.step(all, g.gradients(), step.learningRate());
+        return Metrics.builder()
+                .put(Metrics.LOSS, g.queryLoss())
+                .put("loss-support", g.supportLoss())
+                .build();
+    }
+
+    /**
+     * The meta-loss of a meta-batch and its gradient.
+     *
+     * @param queryLoss the mean over tasks of the query loss after adaptation
+     * @param supportLoss the mean over tasks of the support loss before adaptation
+     * @param gradients one gradient per array of {@link #parameters()}
+     */
+    record MetaGradient(NDArray queryLoss, NDArray supportLoss, NDList gradients) {}
+
+    /**
+     * The meta-gradient of a meta-batch with respect to {@code params}, values of {@link
+     * #parameters()} (exact second order unless {@code first-order}); zero inner steps give the
+     * plain gradient of the query loss and a NaN support loss. The parameters must be attached to
+     * the batch's manager (the runtime's step does it).
+     */
+    final MetaGradient metaGradient(Params params, TaskBatch batch, int steps) {
+        Params init = params.filter(model::contains);
+        InnerLoop inner = new InnerLoop(autograd, loop.rule().with(params.filter(n -> !model.contains(n))), adapts);
+        GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
+        try (Autograd.Scope rec = autograd.record()) {
+            if (batched()) {
+                int t = batch.taskCount();
+                InnerLoop.Adapted a = inner.adapt(InnerLoop.taskBatched(init, t),
+                        (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), steps, mode);
+                NDArray query = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP)
+                        .mean();
+                NDList grads = autograd.grad(query, params.arrays(), GraphMode.RELEASE);
+                return new MetaGradient(query, orNaN(a.firstSupportLoss(), query), grads);
+            }
+            NDArray total = null;
+            NDArray supportTotal = null;
+            for (int i = 0; i < batch.taskCount(); i++) {
+                TaskBatch e = batch.episode(i);
+                InnerLoop.Adapted a = inner.adapt(init,
+                        (p, k) -> losses(p, e.supportInputs(), e.supportTargets(), k), steps, mode);
+                NDArray q = losses(a.params(), e.queryInputs(), e.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
+                total = total == null ? q : total.add(q);
+                NDArray s = orNaN(a.firstSupportLoss(), q);
+                supportTotal = supportTotal == null ? s : supportTotal.add(s);
+            }
+            NDArray count = Scalar.of(total.getManager(), batch.taskCount(), total.getDataType());
+            NDArray query = total.div(count);
+            NDList grads = autograd.grad(query, params.arrays(), GraphMode.RELEASE);
+            return new MetaGradient(query, supportTotal.div(count), grads);
+        }
+    }
+
+    private boolean batched() {
+        return batchedWhenPossible && backbone.supportsTaskBatch();
+    }
+
+    private static NDArray orNaN(NDArray value, NDArray like) {
+        return value != null ? value : like.getManager().create(Double.NaN).toType(like.getDataType(), false);
+    }
+
+    /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
+    private NDArray losses(Params p, NDArray x, NDArray y, int innerStep) {
+        Forward f = innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
+        return task.loss(backbone.forward(p, x, f).get(0), Targets.of(y));
+    }
+
+    @Override
+    public Evaluation evaluate(Split split, NDManager evaluation) {
+        Episodes episodes = source.evaluationEpisodes(split, evalTasks);
+        int[] marks = evalExtraSteps > evalSteps ? new int[] {0, evalSteps, evalExtraSteps} : new int[] {0, evalSteps};
+        double[][] perTask = new double[marks.length][evalTasks];
+        List<Figure.Panel> panels = new ArrayList<>();
+        int chunk = Math.max(1, metaBatch);
+        for (int from = 0; episodes.remaining() > 0; from += chunk) {
+            try (NDManager m = evaluation.newSubManager()) {
+                TaskBatch b = episodes.next(chunk, m);
+                evaluateChunk(b, m, from, marks, perTask, from == 0 ? panels : null);
+            }
+        }
+        String name = task.metric().name();
+        Direction d = task.metric().direction();
+        Metrics.Builder out = Metrics.builder();
+        MeanCi95.of(perTask[0]).putInto(out, name + "-pre", d);
+        MeanCi95.of(perTask[1]).putInto(out, name + "-post", d);
+        if (marks.length > 2) {
+            MeanCi95.of(perTask[2]).putInto(out, name + "-post-" + evalExtraSteps, d);
+        }
+        List<Figure> figures = panels.isEmpty() ? List.of() : List.of(new Figure("adapted-fits", panels, 2));
+        return new Evaluation(out.build(), figures);
+    }
+
+    private void evaluateChunk(TaskBatch b, NDManager m, int offset, int[] marks, double[][] perTask,
+            List<Figure.Panel> panels) {
+        int t = b.taskCount();
+        boolean batched = batched();
+        all.tempAttach(m);
+        Params start = InnerLoop.taskBatched(model, t).map(NDArray::duplicate);
+        List<double[]> predictions = new ArrayList<>();
+        int[] mark = {0};
+        loop.walk(start, (p, k) -> predict(p, b.supportInputs(), batched, k, b.supportTargets()), marks[marks.length - 1],
+                m, (k, p) -> {
+                    if (mark[0] < marks.length && k == marks[mark[0]]) {
+                        NDArray pred = predict(p, b.queryInputs(), batched, Forward.OUTSIDE_INNER_LOOP, null);
+                        double[] v = toDoubles(task.score(pred, Targets.of(b.queryTargets())));
+                        System.arraycopy(v, 0, perTask[mark[0]], offset, t);
+                        if (panels != null) {
+                            predictions.add(toDoubles(pred));
+                        }
+                        mark[0]++;
+                    }
+                });
+        if (panels != null && b.queryInputs().getShape().get(2) == 1 && task instanceof RegressionTask) {
+            panels.addAll(AdaptedFits.panels(b, predictions, marks, 4));
+        }
+    }
+
+    /**
+     * Predictions of task-batched parameters; with {@code targets}, the per-task losses instead.
+     * A backbone without task batching runs task by task.
+     */
+    private NDArray predict(Params fast, NDArray x, boolean batched, int innerStep, NDArray targets) {
+        Forward f = innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
+        NDArray pred;
+        if (batched) {
+            pred = backbone.forward(fast, x, f).get(0);
+        } else {
+            NDList outs = new NDList();
+            for (int i = 0; i < x.getShape().get(0); i++) {
+                int task = i;
+                outs.add(backbone.forward(fast.map(w -> w.get(task)), x.get(task), f).get(0));
+            }
+            pred = NDArrays.stack(outs);
+        }
+        return targets == null ? pred : task.loss(pred, Targets.of(targets));
+    }
+
+    private static double[] toDoubles(NDArray a) {
+        return a.toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    @Override
+    public Selection selection() {
+        return new Selection(task.metric().name() + "-post", task.metric().higherIsBetter());
+    }
+
+    /** @return the backbone's parameters (without the rule's) */
+    final Params model() {
+        return model;
+    }
+}

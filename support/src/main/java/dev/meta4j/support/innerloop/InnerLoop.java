@@ -1,0 +1,186 @@
+package dev.meta4j.support.innerloop;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.model.Params;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The one gradient-based adaptation routine of meta4j's meta-learners (MAML, FOMAML, ANIL,
+ * Meta-SGD; MAML++ later): steps of an {@link UpdateRule} on a support loss, for one task or a
+ * task-batched meta-batch, restricted to the parameters a predicate names (ANIL: the head).
+ *
+ * <p><b>Training</b> ({@link #adapt}) keeps the adapted parameters a function of the starting
+ * ones: with {@link GraphMode#CREATE} the inner gradients are differentiable (second order), with
+ * {@link GraphMode#RELEASE} they are constants (first order). Call it inside a recording scope.
+ * <b>Evaluation</b> ({@link #walk}) starts every step from a detached copy, so the graph never
+ * grows with the steps, and shows the caller the parameters before each step and after the last.
+ *
+ * <p><b>Task batching.</b> For a backbone that {@code supportsTaskBatch()}, {@link #taskBatched}
+ * gives every parameter a leading task dimension. The loss returns one value per task, and the
+ * inner loop differentiates their sum: since task i's loss depends only on task i's copy, the
+ * gradient with respect to the copies is exactly each task's own gradient.
+ *
+ * <p><b>Native memory.</b> {@link #walk} attaches the starting parameters to the given manager
+ * for its duration, so nothing computed from them outlives it; {@link #adapt} relies on the
+ * runtime, which attaches an algorithm's parameters to every training step's manager.
+ */
+public final class InnerLoop {
+
+    /** A support loss of some parameters. */
+    @FunctionalInterface
+    public interface Loss {
+        /**
+         * @param params the current parameters (all of them, adapted or not)
+         * @param step the inner step, from 0 (for per-step behaviour such as per-step BatchNorm)
+         * @return per-task losses {@code [T]} for task-batched parameters, else a scalar
+         */
+        NDArray of(Params params, int step);
+    }
+
+    /** What the evaluation walk shows its caller. */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * Called, outside any recording scope, before each step and after the last.
+         *
+         * @param step how many steps have been taken
+         * @param params the parameters after those steps
+         */
+        void at(int step, Params params);
+    }
+
+    /**
+     * The result of an adaptation.
+     *
+     * @param params the adapted parameters (all of them)
+     * @param supportLosses the mean support loss before each step, one per step
+     */
+    public record Adapted(Params params, List<NDArray> supportLosses) {
+
+        /** @return the support loss before the first step, or null after zero steps */
+        public NDArray firstSupportLoss() {
+            return supportLosses.isEmpty() ? null : supportLosses.get(0);
+        }
+    }
+
+    private final Autograd autograd;
+    private final UpdateRule rule;
+    private final Predicate<String> adapts;
+
+    /**
+     * @param autograd the engine's autograd
+     * @param rule the update rule
+     * @param adapts which parameters (by name) the inner loop changes; the others stay fixed
+     */
+    public InnerLoop(Autograd autograd, UpdateRule rule, Predicate<String> adapts) {
+        this.autograd = autograd;
+        this.rule = rule;
+        this.adapts = adapts;
+    }
+
+    /** @return the update rule */
+    public UpdateRule rule() {
+        return rule;
+    }
+
+    /**
+     * Adapts in the current recording scope.
+     *
+     * @param start the starting parameters (the initialisation, or its task-batched copies)
+     * @param loss the support loss
+     * @param steps the inner steps
+     * @param mode {@link GraphMode#CREATE} for second order, {@link GraphMode#RELEASE} for first
+     * @return the adapted parameters and the support loss before each step
+     */
+    public Adapted adapt(Params start, Loss loss, int steps, GraphMode mode) {
+        Params fast = start;
+        List<NDArray> losses = new ArrayList<>(steps);
+        for (int k = 0; k < steps; k++) {
+            NDArray perTask = loss.of(fast, k);
+            losses.add(perTask.mean());
+            fast = step(fast, perTask.sum(), k, mode);
+        }
+        return new Adapted(fast, List.copyOf(losses));
+    }
+
+    /**
+     * Adapts for evaluation: each step from a detached copy (first order, a graph of one step),
+     * the visitor seeing the parameters at steps {@code 0..steps}.
+     *
+     * @param start the starting parameters
+     * @param loss the support loss
+     * @param steps the inner steps
+     * @param scope the evaluation chunk's manager: results computed from {@code start} land there
+     * @param visitor sees the parameters before each step and after the last
+     */
+    public void walk(Params start, Loss loss, int steps, NDManager scope, Visitor visitor) {
+        start.tempAttach(scope);
+        Params fast = start;
+        for (int k = 0; ; k++) {
+            try (Autograd.Scope off = autograd.pause()) {
+                visitor.at(k, fast);
+            }
+            if (k == steps) {
+                return;
+            }
+            try (Autograd.Scope rec = autograd.record()) {
+                List<NDArray> fresh = new ArrayList<>(fast.size());
+                for (int i = 0; i < fast.size(); i++) {
+                    NDArray w = fast.arrays().get(i);
+                    fresh.add(adapts.test(fast.names().get(i)) ? leaf(w) : w);
+                }
+                fast = fast.withArrays(fresh);
+                fast = step(fast, loss.of(fast, k).sum(), k, GraphMode.RELEASE);
+            }
+        }
+    }
+
+    private static NDArray leaf(NDArray w) {
+        NDArray copy = w.stopGradient().duplicate();
+        copy.setRequiresGradient(true);
+        return copy;
+    }
+
+    private Params step(Params fast, NDArray loss, int k, GraphMode mode) {
+        List<String> names = new ArrayList<>();
+        NDList targets = new NDList();
+        for (int i = 0; i < fast.size(); i++) {
+            String n = fast.names().get(i);
+            if (adapts.test(n)) {
+                names.add(n);
+                targets.add(fast.arrays().get(i));
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalStateException("the inner loop adapts no parameter (names: " + fast.names() + ")");
+        }
+        NDList g = autograd.grad(loss, targets, mode);
+        NDArray[] next = fast.arrays().toArray(new NDArray[0]);
+        for (int j = 0, i = 0; i < next.length; i++) {
+            if (j < names.size() && fast.names().get(i).equals(names.get(j))) {
+                next[i] = rule.apply(k, names.get(j), next[i], g.get(j));
+                j++;
+            }
+        }
+        return fast.withArrays(List.of(next));
+    }
+
+    /**
+     * Task-batched copies of parameters: every array broadcast to a leading dimension of {@code
+     * tasks}, still a function of the originals (gradients flow back to them).
+     *
+     * @param params the parameters
+     * @param tasks the tasks of the meta-batch
+     * @return the copies, with the originals' names and head tags
+     */
+    public static Params taskBatched(Params params, int tasks) {
+        return params.map(w -> w.expandDims(0).broadcast(new Shape(tasks).addAll(w.getShape())));
+    }
+}
