@@ -24,10 +24,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The MAML meta-gradient against float64 central finite differences of the meta-loss: the whole
- * gradient on a small network, and directional derivatives on the paper's 1-40-40-1 network.
+ * The meta-gradients of MAML, ANIL and Meta-SGD against float64 central finite differences of
+ * the meta-loss, with respect to everything the outer loop trains (Meta-SGD: its learning rates
+ * too): the whole gradient on a small network, and directional derivatives on the paper's
+ * 1-40-40-1 network; FOMAML against an independent computation.
  */
-class MamlGradientTest {
+class MetaGradientTest {
 
     private static PluginTestKit kit;
 
@@ -42,7 +44,11 @@ class MamlGradientTest {
     }
 
     private static Maml maml(String algo, String model) {
-        Maml maml = (Maml) kit.create(PluginKind.ALGORITHM, "maml", algo, Algorithm.class);
+        return (Maml) learner("maml", algo, model);
+    }
+
+    private static GradientMetaLearner learner(String name, String algo, String model) {
+        GradientMetaLearner maml = (GradientMetaLearner) kit.create(PluginKind.ALGORITHM, name, algo, Algorithm.class);
         Dataset sine = kit.create(PluginKind.DATASET, "sine", "", Dataset.class);
         Backbone mlp = kit.create(PluginKind.MODEL, "mlp", model, Backbone.class);
         Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "", Optimizer.class);
@@ -50,34 +56,47 @@ class MamlGradientTest {
         return maml;
     }
 
-    @ParameterizedTest(name = "{0} inner step(s), {1}, batched={2}")
-    @CsvSource({"1, relu, true", "3, relu, true", "1, tanh, true", "3, tanh, true", "3, relu, false"})
-    void secondOrderMetaGradientMatchesFiniteDifferences(int innerSteps, String activation, boolean batched) {
-        Maml maml = maml("inner-steps = " + innerSteps + ", meta-batch = 4, inner-lr = 0.05, batched = " + batched,
-                "hidden = [10, 10], activation = " + activation);
+    /** MAML's inner rate, or Meta-SGD's starting rates: large enough for curvature to matter. */
+    private static String rate(String algorithm) {
+        return algorithm.equals("metasgd") ? "lr-init = 0.05" : "inner-lr = 0.05";
+    }
+
+    @ParameterizedTest(name = "{0}, {1} inner step(s), {2}, batched={3}")
+    @CsvSource({"maml, 1, relu, true", "maml, 3, relu, true", "maml, 1, tanh, true", "maml, 3, tanh, true",
+        "maml, 3, relu, false", "anil, 1, tanh, true", "anil, 3, relu, true", "anil, 3, tanh, false",
+        "metasgd, 1, tanh, true", "metasgd, 3, relu, true", "metasgd, 3, tanh, false"})
+    void secondOrderMetaGradientMatchesFiniteDifferences(String algorithm, int innerSteps, String activation,
+            boolean batched) {
+        GradientMetaLearner learner = learner(algorithm, "inner-steps = " + innerSteps + ", meta-batch = 4, "
+                + rate(algorithm) + ", batched = " + batched, "hidden = [10, 10], activation = " + activation);
         try (NDManager m = kit.manager().newSubManager()) {
             TaskSource source = (TaskSource) kit.create(PluginKind.DATASET, "sine", "", Dataset.class);
             TaskBatch batch = source.sample(4, new Rng(11), m);
-            Params init = maml.parameters();
-            NDList grads = maml.metaGradient(init, batch).gradients();
+            Params init = learner.parameters();
+            NDList grads = learner.metaGradient(init, batch, innerSteps).gradients();
             double[] analytic = FiniteDifferences.flatten(grads);
             double[] numeric = FiniteDifferences.gradient(
-                    p -> maml.metaGradient(p, batch).queryLoss().getDouble(), init, 1e-6, m);
+                    p -> learner.metaGradient(p, batch, innerSteps).queryLoss().getDouble(), init, 1e-6, m);
             double err = FiniteDifferences.relativeError(analytic, numeric);
             assertTrue(err < 1e-5, "relative error " + err);
             assertTrue(norm(analytic) > 1e-3, "gradient should not vanish: " + norm(analytic));
+            // every part the outer loop trains gets a gradient: ANIL's encoder, Meta-SGD's rates
+            for (int i = 0; i < init.size(); i++) {
+                double n = norm(FiniteDifferences.flatten(new NDList(grads.get(i))));
+                assertTrue(n > 1e-8, init.names().get(i) + " gets no meta-gradient");
+            }
         }
     }
 
-    @ParameterizedTest(name = "{0} inner step(s) on 1-40-40-1")
-    @CsvSource({"1", "3"})
-    void directionalDerivativesOnPaperNetwork(int innerSteps) {
-        Maml maml = maml("inner-steps = " + innerSteps + ", meta-batch = 25", "");
+    @ParameterizedTest(name = "{0}, {1} inner step(s) on 1-40-40-1")
+    @CsvSource({"maml, 1", "maml, 3", "anil, 3", "metasgd, 1", "metasgd, 3"})
+    void directionalDerivativesOnPaperNetwork(String algorithm, int innerSteps) {
+        GradientMetaLearner learner = learner(algorithm, "inner-steps = " + innerSteps + ", meta-batch = 25", "");
         try (NDManager m = kit.manager().newSubManager()) {
             TaskSource source = (TaskSource) kit.create(PluginKind.DATASET, "sine", "", Dataset.class);
             TaskBatch batch = source.sample(25, new Rng(3), m);
-            Params init = maml.parameters();
-            double[] g = FiniteDifferences.flatten(maml.metaGradient(init, batch).gradients());
+            Params init = learner.parameters();
+            double[] g = FiniteDifferences.flatten(learner.metaGradient(init, batch, innerSteps).gradients());
             Rng rng = new Rng(5);
             for (int trial = 0; trial < 5; trial++) {
                 double[] v = new double[g.length];
@@ -86,7 +105,7 @@ class MamlGradientTest {
                 }
                 double analytic = dot(g, v);
                 double numeric = FiniteDifferences.directional(
-                        p -> maml.metaGradient(p, batch).queryLoss().getDouble(), init, v, 1e-6, m);
+                        p -> learner.metaGradient(p, batch, innerSteps).queryLoss().getDouble(), init, v, 1e-6, m);
                 assertEquals(numeric, analytic, 1e-5 * Math.max(1, Math.abs(numeric)),
                         "directional derivative " + trial);
             }
