@@ -196,7 +196,11 @@ class BadInputCatalogueTest {
                 "type = multitask") + "weighting { type = ls }\n").mentions("multitask", "MultiTaskDataset", "sine");
         c("lenet-hps on sine").config(GOOD.replace("model { type = mlp, hidden = [4] }", "model { type = lenet-hps }"))
                 .mentions("lenet-hps", "images");
-        c("weighting under maml").config(good("weighting { type = famo }")).mentions("weighting", "remove the weighting section");
+        c("famo under maml").config(good("weighting { type = famo }")).mentions("weighting", "new tasks every step");
+        c("graddrop under maml").config(good("weighting { type = graddrop }"))
+                .mentions("weighting", "shared representation");
+        c("weighting under unbatched maml").config(good("weighting { type = pcgrad }")
+                .replace("type = maml", "type = maml, batched = false")).mentions("weighting", "batched = true");
         c("amplitude min above max").config(good("dataset { amplitude-min = 3, amplitude-max = 2.5 }"))
                 .mentions("amplitude-min", "amplitude-max");
         c("x-min equals x-max").config(good("dataset { x-min = 1, x-max = 1 }")).mentions("x-min", "x-max");

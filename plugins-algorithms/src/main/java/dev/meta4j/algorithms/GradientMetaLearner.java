@@ -30,6 +30,11 @@ import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.TrainingClock;
+import dev.meta4j.api.weighting.Combination;
+import dev.meta4j.api.weighting.Need;
+import dev.meta4j.api.weighting.TaskSignals;
+import dev.meta4j.api.weighting.WeightingMethod;
 import dev.meta4j.support.innerloop.InnerLoop;
 import dev.meta4j.support.innerloop.UpdateRule;
 import dev.meta4j.support.stats.MeanCi95;
@@ -79,6 +84,7 @@ abstract class GradientMetaLearner implements Algorithm {
     private Params model;
     private Params all;
     private InnerLoop loop;
+    private WeightingMethod weighting;
     private Predicate<String> adapts;
 
     GradientMetaLearner(PluginContext ctx) {
@@ -120,6 +126,26 @@ abstract class GradientMetaLearner implements Algorithm {
         }
         this.loop = new InnerLoop(autograd, rule(adapted, manager, dataType), adapts);
         this.all = model.concat(loop.rule().parameters());
+        if (components.hasWeighting()) {
+            this.weighting = components.weighting();
+            if (!batched()) {
+                throw new IllegalArgumentException("weighting the meta-batch's tasks needs the task-batched graph"
+                        + " (each task's meta-gradient is its gradient w.r.t. its own copy of the initialisation):"
+                        + " set batched = true, with a model that supports task batching");
+            }
+            if (weighting.wantsLossesAfterStep()) {
+                throw new IllegalArgumentException("this weighting method needs the losses of the same tasks after"
+                        + " the step, but a meta-batch draws new tasks every step; use a gradient-based method"
+                        + " (mgda, pcgrad, cagrad, imtl, nashmtl)");
+            }
+            if (weighting.need(0) == Need.REPRESENTATION_GRADIENTS) {
+                throw new IllegalArgumentException("this weighting method edits the gradient of a shared"
+                        + " representation, which a meta-batch of tasks does not have; use mgda, pcgrad, cagrad,"
+                        + " imtl or nashmtl");
+            }
+            weighting.init(metaBatch);
+            this.all = all.concat(weighting.parameters());
+        }
     }
 
     @Override
@@ -130,7 +156,8 @@ abstract class GradientMetaLearner implements Algorithm {
     @Override
     public final Metrics trainStep(Step step) {
         TaskBatch batch = source.sample(metaBatch, rng, step.manager());
-        MetaGradient g = metaGradient(all, batch, innerSteps);
+        MetaGradient g = weighting == null ? metaGradient(all, batch, innerSteps)
+                : weightedMetaGradient(batch, step.clock(), step.manager());
         optimizer.step(all, g.gradients(), step.learningRate());
         return Metrics.builder()
                 .put(Metrics.LOSS, g.queryLoss())
@@ -183,6 +210,79 @@ abstract class GradientMetaLearner implements Algorithm {
             NDList grads = autograd.grad(query, params.arrays(), GraphMode.RELEASE);
             return new MetaGradient(query, supportTotal.div(count), grads);
         }
+    }
+
+    /**
+     * The meta-gradient when a weighting method combines the meta-batch's tasks instead of taking
+     * their mean. The per-task meta-gradients {@code [T, P]} are the gradients of the summed query
+     * losses with respect to the task-batched copies of the initialisation, one backward pass
+     * through the whole (second-order) inner loop. A {@link Combination.SharedGradient} becomes
+     * the initialisation's gradient (its head weights do not apply: the meta-batch has no heads);
+     * the update rule's and the method's own parameters, shared by all tasks, get the gradient
+     * of the mean query loss, or of the method's objective.
+     */
+    final MetaGradient weightedMetaGradient(TaskBatch batch, TrainingClock clock, NDManager m) {
+        int t = batch.taskCount();
+        GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
+        try (Autograd.Scope rec = autograd.record()) {
+            Params copies = InnerLoop.taskBatched(model, t);
+            InnerLoop.Adapted a = loop.adapt(copies,
+                    (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), innerSteps, mode);
+            NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
+            NDArray query = perTask.mean();
+            NDArray support = orNaN(a.firstSupportLoss(), query);
+            Need need = weighting.need(clock.step());
+            if (need == Need.REPRESENTATION_GRADIENTS) {
+                throw new IllegalStateException("the weighting method asks for gradients of a shared representation,"
+                        + " which a meta-batch of tasks does not have; use mgda, pcgrad, cagrad, imtl or nashmtl");
+            }
+            NDArray rows = null;
+            if (need == Need.SHARED_GRADIENTS) {
+                NDList g = autograd.grad(perTask.sum(), copies.arrays(), GraphMode.RETAIN);
+                NDList flat = new NDList(g.size());
+                for (NDArray gi : g) {
+                    flat.add(gi.reshape(t, -1));
+                }
+                rows = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat, 1);
+            }
+            Combination c = weighting.combine(new TaskSignals(perTask, rows, null, null, clock, m));
+            if (c instanceof Combination.Objective o) {
+                NDList grads = autograd.grad(o.objective(), all.arrays(), GraphMode.RELEASE);
+                if (o.maxSharedGradientNorm() > 0) {
+                    GradientRouter.clip(grads, modelIndices(), o.maxSharedGradientNorm());
+                }
+                return new MetaGradient(query, support, grads);
+            }
+            if (!(c instanceof Combination.SharedGradient sg)) {
+                throw new IllegalStateException("the weighting method returned a " + c.getClass().getSimpleName()
+                        + "; a meta-batch takes an objective or a shared gradient");
+            }
+            if (rows == null) {
+                throw new IllegalStateException("the weighting method returned a shared gradient without asking for"
+                        + " the per-task gradients (need = SHARED_GRADIENTS)");
+            }
+            NDArray[] out = new NDArray[all.size()];
+            long offset = 0;
+            for (int i = 0; i < model.size(); i++) {
+                NDArray p = model.arrays().get(i);
+                out[i] = sg.sharedGradient().get(offset + ":" + (offset + p.size())).reshape(p.getShape());
+                offset += p.size();
+            }
+            NDList shared = new NDList(all.arrays().subList(model.size(), all.size()));
+            NDList sharedGrads = shared.isEmpty() ? new NDList() : autograd.grad(query, shared, GraphMode.RELEASE);
+            for (int i = 0; i < sharedGrads.size(); i++) {
+                out[model.size() + i] = sharedGrads.get(i);
+            }
+            return new MetaGradient(query, support, new NDList(out));
+        }
+    }
+
+    private int[] modelIndices() {
+        int[] idx = new int[model.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        return idx;
     }
 
     private boolean batched() {

@@ -224,7 +224,8 @@ final class GradientRouter {
         clip(grads, every, maxNorm);
     }
 
-    private static void clip(NDList grads, int[] which, double maxNorm) {
+    /** Scales the gradients at {@code which} down to a joint norm of at most {@code maxNorm}, in place. */
+    static void clip(NDList grads, int[] which, double maxNorm) {
         double sq = 0;
         for (int i : which) {
             NDArray g = grads.get(i);
