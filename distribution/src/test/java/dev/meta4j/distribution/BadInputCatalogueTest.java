@@ -197,6 +197,7 @@ class BadInputCatalogueTest {
         c("lenet-hps on sine").config(GOOD.replace("model { type = mlp, hidden = [4] }", "model { type = lenet-hps }"))
                 .mentions("lenet-hps", "images");
         c("famo under maml").config(good("weighting { type = famo }")).mentions("weighting", "new tasks every step");
+        c("uw under maml").config(good("weighting { type = uw }")).mentions("weighting", "parameters of its own");
         c("graddrop under maml").config(good("weighting { type = graddrop }"))
                 .mentions("weighting", "shared representation");
         c("weighting under unbatched maml").config(good("weighting { type = pcgrad }")

@@ -138,6 +138,11 @@ abstract class GradientMetaLearner implements Algorithm {
                         + " the step, but a meta-batch draws new tasks every step; use a gradient-based method"
                         + " (mgda, pcgrad, cagrad, imtl, nashmtl)");
             }
+            if (weighting.parameters().size() > 0) {
+                throw new IllegalArgumentException("this weighting method learns parameters of its own for each task"
+                        + " slot, but a meta-batch draws new tasks every step; use a gradient-based method (mgda,"
+                        + " pcgrad, cagrad, imtl, nashmtl)");
+            }
             if (weighting.need(0) == Need.REPRESENTATION_GRADIENTS) {
                 throw new IllegalArgumentException("this weighting method edits the gradient of a shared"
                         + " representation, which a meta-batch of tasks does not have; use mgda, pcgrad, cagrad,"
@@ -216,10 +221,11 @@ abstract class GradientMetaLearner implements Algorithm {
      * The meta-gradient when a weighting method combines the meta-batch's tasks instead of taking
      * their mean. The per-task meta-gradients {@code [T, P]} are the gradients of the summed query
      * losses with respect to the task-batched copies of the initialisation, one backward pass
-     * through the whole (second-order) inner loop. A {@link Combination.SharedGradient} becomes
-     * the initialisation's gradient (its head weights do not apply: the meta-batch has no heads);
-     * the update rule's and the method's own parameters, shared by all tasks, get the gradient
-     * of the mean query loss, or of the method's objective.
+     * through the whole (second-order) inner loop. A {@link Combination.SharedGradient}, divided by
+     * the meta-batch size, becomes the initialisation's gradient (its head weights do not apply:
+     * the meta-batch has no heads); the update rule's parameters, shared by all tasks, get the
+     * gradient of the mean query loss. An {@link Combination.Objective} is divided by the
+     * meta-batch size and differentiated. So unit weights (ls) give plain MAML's mean exactly.
      */
     final MetaGradient weightedMetaGradient(TaskBatch batch, TrainingClock clock, NDManager m) {
         int t = batch.taskCount();
@@ -246,8 +252,11 @@ abstract class GradientMetaLearner implements Algorithm {
                 rows = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat, 1);
             }
             Combination c = weighting.combine(new TaskSignals(perTask, rows, null, null, clock, m));
+            // divided by T: unit weights (ls) give exactly plain MAML's mean, so a method's
+            // weights, not the meta-batch size, set the step
+            NDArray perTaskShare = Scalar.of(m, 1.0 / t, query.getDataType());
             if (c instanceof Combination.Objective o) {
-                NDList grads = autograd.grad(o.objective(), all.arrays(), GraphMode.RELEASE);
+                NDList grads = autograd.grad(o.objective().mul(perTaskShare), all.arrays(), GraphMode.RELEASE);
                 if (o.maxSharedGradientNorm() > 0) {
                     GradientRouter.clip(grads, modelIndices(), o.maxSharedGradientNorm());
                 }
@@ -265,7 +274,8 @@ abstract class GradientMetaLearner implements Algorithm {
             long offset = 0;
             for (int i = 0; i < model.size(); i++) {
                 NDArray p = model.arrays().get(i);
-                out[i] = sg.sharedGradient().get(offset + ":" + (offset + p.size())).reshape(p.getShape());
+                out[i] = sg.sharedGradient().get(offset + ":" + (offset + p.size())).reshape(p.getShape())
+                        .mul(perTaskShare);
                 offset += p.size();
             }
             NDList shared = new NDList(all.arrays().subList(model.size(), all.size()));
@@ -337,11 +347,13 @@ abstract class GradientMetaLearner implements Algorithm {
                     if (mark[0] < marks.length && k == marks[mark[0]]) {
                         NDArray pred = predict(p, b.queryInputs(), batched, Forward.OUTSIDE_INNER_LOOP, null);
                         double[] v = toDoubles(task.score(pred, Targets.of(b.queryTargets())));
-                        System.arraycopy(v, 0, perTask[mark[0]], offset, t);
-                        if (panels != null) {
-                            predictions.add(toDoubles(pred));
+                        // several marks may fall on one step (eval-steps = 0: "post" is "pre")
+                        for (; mark[0] < marks.length && k == marks[mark[0]]; mark[0]++) {
+                            System.arraycopy(v, 0, perTask[mark[0]], offset, t);
+                            if (panels != null) {
+                                predictions.add(toDoubles(pred));
+                            }
                         }
-                        mark[0]++;
                     }
                 });
         if (panels != null && b.queryInputs().getShape().get(2) == 1 && task instanceof RegressionTask) {

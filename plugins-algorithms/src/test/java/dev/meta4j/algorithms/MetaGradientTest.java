@@ -149,6 +149,19 @@ class MetaGradientTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void zeroEvaluationStepsMakePostEqualPre() {
+        // eval-steps = 0 puts the "pre" and "post" marks on one step; both must be filled
+        Maml maml = maml("eval-steps = 0, eval-extra-steps = 2, eval-tasks = 6, meta-batch = 4", "hidden = [8]");
+        try (NDManager m = kit.manager().newSubManager()) {
+            var metrics = maml.evaluate(dev.meta4j.api.Split.VALIDATION, m).metrics();
+            double pre = metrics.get("mse-pre").getAsDouble();
+            assertTrue(pre > 0.1, "an unadapted network has a real error: " + pre);
+            assertEquals(pre, metrics.get("mse-post").getAsDouble(), 0);
+            assertTrue(metrics.get("mse-post-2").getAsDouble() != pre, "two steps change the fit");
+        }
+    }
+
     private static Params detachedLeaves(Params p, NDManager m) {
         return p.map(w -> {
             var c = w.stopGradient().duplicate();

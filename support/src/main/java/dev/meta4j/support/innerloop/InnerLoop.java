@@ -174,7 +174,9 @@ public final class InnerLoop {
 
     /**
      * Task-batched copies of parameters: every array broadcast to a leading dimension of {@code
-     * tasks}, still a function of the originals (gradients flow back to them).
+     * tasks}, still a function of the originals (gradients flow back to them). Call it inside the
+     * recording scope of the adaptation: a broadcast made with recording off is not connected to
+     * the originals, and per-task gradients through it come out silently wrong (DESIGN.md, traps).
      *
      * @param params the parameters
      * @param tasks the tasks of the meta-batch
