@@ -12,11 +12,12 @@ import java.util.List;
  * A learnable scalar learning rate per adapted parameter and inner step: {@code w - alpha[p, k] g}
  * (MAML++'s LSLR, Antoniou et al. 2019). The rates are named {@code lr.<parameter>@<step>}.
  */
-public final class PerLayerPerStepRule implements UpdateRule {
+public final class PerLayerPerStepRule extends LearnedRates {
 
     private final Params rates;
 
     private PerLayerPerStepRule(Params rates) {
+        super(rates, PerLayerPerStepRule::new);
         this.rates = rates;
     }
 
@@ -47,19 +48,6 @@ public final class PerLayerPerStepRule implements UpdateRule {
 
     private static String name(String parameter, int step) {
         return PerParameterRule.PREFIX + parameter + "@" + step;
-    }
-
-    @Override
-    public Params parameters() {
-        return rates;
-    }
-
-    @Override
-    public UpdateRule with(Params parameters) {
-        if (!parameters.names().equals(rates.names())) {
-            throw new IllegalArgumentException("rates " + parameters.names() + " do not match " + rates.names());
-        }
-        return new PerLayerPerStepRule(parameters);
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.List;
  * (Meta-SGD, Li et al. 2017). The rates are named {@code lr.<parameter>} and are meta-learned
  * with the initialisation; for task-batched parameters one rate array serves every task.
  */
-public final class PerParameterRule implements UpdateRule {
+public final class PerParameterRule extends LearnedRates {
 
     /** The prefix of a rate's name: {@code lr.layer0.weight}. */
     public static final String PREFIX = "lr.";
@@ -20,6 +20,7 @@ public final class PerParameterRule implements UpdateRule {
     private final Params rates;
 
     private PerParameterRule(Params rates) {
+        super(rates, PerParameterRule::new);
         this.rates = rates;
     }
 
@@ -42,19 +43,6 @@ public final class PerParameterRule implements UpdateRule {
             arrays.add(r);
         }
         return new PerParameterRule(Params.of(names, arrays));
-    }
-
-    @Override
-    public Params parameters() {
-        return rates;
-    }
-
-    @Override
-    public UpdateRule with(Params parameters) {
-        if (!parameters.names().equals(rates.names())) {
-            throw new IllegalArgumentException("rates " + parameters.names() + " do not match " + rates.names());
-        }
-        return new PerParameterRule(parameters);
     }
 
     @Override
