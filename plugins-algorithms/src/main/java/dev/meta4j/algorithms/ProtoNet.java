@@ -123,7 +123,7 @@ public final class ProtoNet implements Algorithm {
             NDArray total = null;
             NDArray hits = null;
             for (int t = 0; t < batch.taskCount(); t++) {
-                NDArray logits = episodeLogits(batch.episode(t), trainTask.classes(), Forward.training(rng));
+                NDArray logits = episodeLogits(params, batch.episode(t), trainTask.classes(), Forward.training(rng));
                 Targets y = Targets.of(batch.queryTargets().get(t));
                 NDArray l = trainTask.loss(logits, y);
                 NDArray a = trainTask.score(logits.stopGradient(), y);
@@ -140,10 +140,10 @@ public final class ProtoNet implements Algorithm {
     }
 
     /** The query logits of one episode (no task dimension): embeddings in one pass, then {@link #logits}. */
-    private NDArray episodeLogits(TaskBatch e, int ways, Forward forward) {
+    NDArray episodeLogits(Params p, TaskBatch e, int ways, Forward forward) {
         long s = e.supportInputs().getShape().get(0);
         NDArray x = e.supportInputs().concat(e.queryInputs(), 0);
-        NDArray z = backbone.forward(params, x, forward).singletonOrThrow();
+        NDArray z = backbone.forward(p, x, forward).singletonOrThrow();
         z = z.reshape(z.getShape().get(0), -1);
         return logits(z.get("0:" + s), e.supportTargets(), z.get(s + ":"), ways);
     }
