@@ -19,7 +19,6 @@ import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.ClassificationTask;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.EpisodeShape;
-import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.data.Targets;
@@ -28,6 +27,7 @@ import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.TrainingClock;
+import dev.meta4j.datasets.EpisodicImageSource;
 import dev.meta4j.datasets.EpisodicImages;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.FiniteDifferences;
@@ -171,45 +171,24 @@ class ProtoNetTest {
     }
 
     /** The test's dataset: the shared sampler over {@link Patches}, classes 0-5 / 6-8 / 9-11. */
-    private record PatchEpisodes(EpisodicImages sampler) implements TaskSource {
-        static PatchEpisodes create(int ways, int shots) {
-            Map<Split, int[]> classes = new EnumMap<>(Split.class);
-            classes.put(Split.TRAIN, new int[] {0, 1, 2, 3, 4, 5});
-            classes.put(Split.VALIDATION, new int[] {6, 7, 8});
-            classes.put(Split.TEST, new int[] {9, 10, 11});
-            Map<Split, EpisodeShape> shapes = new EnumMap<>(Split.class);
-            shapes.put(Split.TRAIN, new EpisodeShape(5, shots, 4));
-            shapes.put(Split.VALIDATION, new EpisodeShape(ways, shots, 5));
-            shapes.put(Split.TEST, new EpisodeShape(ways, shots, 5));
-            return new PatchEpisodes(new EpisodicImages(new Patches(), classes, shapes, 1, 2, DataType.FLOAT64));
-        }
-
-        @Override
-        public DataSpec spec() {
-            return new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("class", 3)));
-        }
-
-        @Override
-        public EpisodeShape episodeShape(Split split) {
-            return sampler.shape(split);
-        }
-
-        @Override
-        public TaskBatch sample(int tasks, Rng rng, NDManager manager) {
-            return sampler.draw(Split.TRAIN, tasks, rng, manager);
-        }
-
-        @Override
-        public Episodes evaluationEpisodes(Split split, int count) {
-            return sampler.episodes(split, count);
-        }
+    private static TaskSource patchEpisodes(int ways, int shots) {
+        Map<Split, int[]> classes = new EnumMap<>(Split.class);
+        classes.put(Split.TRAIN, new int[] {0, 1, 2, 3, 4, 5});
+        classes.put(Split.VALIDATION, new int[] {6, 7, 8});
+        classes.put(Split.TEST, new int[] {9, 10, 11});
+        Map<Split, EpisodeShape> shapes = new EnumMap<>(Split.class);
+        shapes.put(Split.TRAIN, new EpisodeShape(5, shots, 4));
+        shapes.put(Split.VALIDATION, new EpisodeShape(ways, shots, 5));
+        shapes.put(Split.TEST, new EpisodeShape(ways, shots, 5));
+        return new EpisodicImageSource(new EpisodicImages(new Patches(), classes, shapes, 1, 2, DataType.FLOAT64),
+                new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("class", ways))));
     }
 
     private static ProtoNet protonet(String algo, String model) {
         ProtoNet p = (ProtoNet) kit.create(PluginKind.ALGORITHM, "protonet", algo, Algorithm.class);
         Backbone net = kit.create(PluginKind.MODEL, "conv4", model, Backbone.class);
         Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "lr = 0.003", Optimizer.class);
-        p.init(new TestComponents(PatchEpisodes.create(3, 2), net, adam, null));
+        p.init(new TestComponents(patchEpisodes(3, 2), net, adam, null));
         return p;
     }
 
@@ -217,20 +196,12 @@ class ProtoNetTest {
     void episodeLossGradientThroughConv4WithBatchNormMatchesFiniteDifferences() {
         ProtoNet pn = protonet("", "channels = 3, blocks = 2");
         Params p = pn.parameters();
-        Params buffers = p.buffers();
         ClassificationTask task = new ClassificationTask("class", 5);
         try (NDManager m = kit.manager().newSubManager()) {
-            TaskBatch e = PatchEpisodes.create(3, 2).sample(1, new Rng(5), m).episode(0);
+            TaskBatch e = patchEpisodes(3, 2).sample(1, new Rng(5), m).episode(0);
             java.util.function.Function<Params, NDArray> loss = q -> task.loss(
                     pn.episodeLogits(q, e, 5, Forward.training(new Rng(0))), Targets.of(e.queryTargets()));
-            double[] analytic;
-            try (Autograd.Scope rec = kit.autograd().record()) {
-                analytic = FiniteDifferences.flatten(kit.autograd().grad(loss.apply(p), p.trainable().arrays(),
-                        GraphMode.RELEASE));
-            }
-            double[] numeric = FiniteDifferences.gradient(q -> loss.apply(q.concat(buffers)).getDouble(),
-                    p.trainable(), 1e-6, m);
-            double err = FiniteDifferences.relativeError(analytic, numeric);
+            double err = FiniteDifferences.trainableGradientError(loss, p, kit.autograd(), 1e-6, m);
             assertTrue(err < 1e-6, "relative error " + err);
         }
     }

@@ -136,6 +136,11 @@ public final class EpisodicImages {
         return shapes.get(split);
     }
 
+    /** @return the collection the episodes are drawn from */
+    Classes collection() {
+        return classes;
+    }
+
     /**
      * The classes of a split.
      *

@@ -1,20 +1,15 @@
 package dev.meta4j.datasets;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.Rng;
 import dev.meta4j.api.Split;
 import dev.meta4j.api.data.ClassificationTask;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
 import dev.meta4j.api.data.EpisodeShape;
-import dev.meta4j.api.data.Episodes;
-import dev.meta4j.api.data.TaskBatch;
-import dev.meta4j.api.data.TaskSource;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -39,19 +34,20 @@ import java.util.Map;
  * train-ways}, {@code train-shots}, {@code train-queries} for training (Snell et al. train with
  * more ways than they test, and with the test's shots).
  */
-public final class FashionMnistEpisodes implements TaskSource {
+public final class FashionMnistEpisodes extends EpisodicImageSource {
 
     /** Rotations per base label. */
     static final int ROTATIONS = 4;
 
-    private final EpisodicImages sampler;
-    private final DataSpec spec;
-
     FashionMnistEpisodes(Config c, DataType dataType) {
+        super(sampler(c, dataType), new DataSpec(new long[] {1, FashionMnistFiles.SIDE, FashionMnistFiles.SIDE},
+                List.of(new ClassificationTask("class", c.getInt("ways")))));
+    }
+
+    private static EpisodicImages sampler(Config c, DataType dataType) {
         Path root = Path.of(c.getString("root"));
-        int ways = c.getInt("ways");
         int shots = c.getInt("shots");
-        EpisodeShape held = new EpisodeShape(ways, shots, c.getInt("queries"));
+        EpisodeShape held = new EpisodeShape(c.getInt("ways"), shots, c.getInt("queries"));
         EpisodeShape train = new EpisodeShape(c.getInt("train-ways"),
                 c.hasPath("train-shots") ? c.getInt("train-shots") : shots, c.getInt("train-queries"));
         Images images = new Images(FashionMnistFiles.load(root, "train"), FashionMnistFiles.load(root, "t10k"));
@@ -70,10 +66,8 @@ public final class FashionMnistEpisodes implements TaskSource {
         shapes.put(Split.TRAIN, train);
         shapes.put(Split.VALIDATION, held);
         shapes.put(Split.TEST, held);
-        this.sampler = new EpisodicImages(images, classes, shapes, c.getLong("validation-seed"), c.getLong("test-seed"),
+        return new EpisodicImages(images, classes, shapes, c.getLong("validation-seed"), c.getLong("test-seed"),
                 dataType);
-        this.spec = new DataSpec(new long[] {1, FashionMnistFiles.SIDE, FashionMnistFiles.SIDE},
-                List.of(new ClassificationTask("class", ways)));
     }
 
     /** Class {@code 4 · label + r}: the label's images of both files, rotated by {@code r · 90°}. */
@@ -149,27 +143,7 @@ public final class FashionMnistEpisodes implements TaskSource {
      * @return a copy
      */
     int[] classes(Split split) {
-        return sampler.classes(split);
-    }
-
-    @Override
-    public DataSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public EpisodeShape episodeShape(Split split) {
-        return sampler.shape(split);
-    }
-
-    @Override
-    public TaskBatch sample(int tasks, Rng rng, NDManager manager) {
-        return sampler.draw(Split.TRAIN, tasks, rng, manager);
-    }
-
-    @Override
-    public Episodes evaluationEpisodes(Split split, int count) {
-        return sampler.episodes(split, count);
+        return sampler().classes(split);
     }
 
     /** Registers {@code fashion-mnist-episodes}. */

@@ -95,15 +95,7 @@ class FashionMnistEpisodesTest {
     }
 
     private static EpisodicImages.Classes imagesOf(FashionMnistEpisodes d) {
-        try {
-            var f = FashionMnistEpisodes.class.getDeclaredField("sampler");
-            f.setAccessible(true);
-            var g = EpisodicImages.class.getDeclaredField("classes");
-            g.setAccessible(true);
-            return (EpisodicImages.Classes) g.get(f.get(d));
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+        return d.sampler().collection();
     }
 
     @Test

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
@@ -162,21 +161,7 @@ public final class Conv4 implements Backbone {
 
     @Override
     public NDList heads(Params params, NDArray representation, Forward forward) {
-        NDList out = new NDList();
-        for (String name : params.names()) {
-            if (params.headOf(name) != Params.ENCODER && name.endsWith(".weight")) {
-                String stem = name.substring(0, name.length() - ".weight".length());
-                NDArray w = params.get(name);
-                NDArray b = params.get(stem + ".bias");
-                if (w.getShape().dimension() == 3) {
-                    // Task-batched: [T, N, D] x [T, O, D]^T + [T, 1, O].
-                    out.add(representation.matMul(w.transpose(0, 2, 1)).add(b.expandDims(1)));
-                } else {
-                    out.add(Linear.linear(representation, w, b).singletonOrThrow());
-                }
-            }
-        }
-        return out;
+        return LinearHeads.apply(params, representation);
     }
 
     @Override

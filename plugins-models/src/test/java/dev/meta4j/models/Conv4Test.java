@@ -244,7 +244,6 @@ class Conv4Test {
         DataSpec spec = new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("y", 3)));
         try (NDManager m = kit.manager().newSubManager()) {
             Params p = net.init(spec, new Rng(7), m, DataType.FLOAT64);
-            Params buffers = p.buffers();
             Rng rng = new Rng(8);
             double[] x = gaussian(rng, 6 * 64, 1, 0);
             long[] y = {0, 1, 2, 0, 1, 2};
@@ -254,14 +253,7 @@ class Conv4Test {
                 NDArray out = net.forward(q, qm.create(x, new Shape(6, 1, 8, 8)), Forward.training(new Rng(0))).get(0);
                 return task.loss(out, dev.meta4j.api.data.Targets.of(qm.create(y)));
             };
-            double[] analytic;
-            try (Autograd.Scope rec = kit.autograd().record()) {
-                analytic = FiniteDifferences.flatten(kit.autograd().grad(loss.apply(p), p.trainable().arrays(),
-                        GraphMode.RELEASE));
-            }
-            double[] numeric = FiniteDifferences.gradient(q -> loss.apply(q.concat(buffers)).getDouble(),
-                    p.trainable(), 1e-6, m);
-            double err = FiniteDifferences.relativeError(analytic, numeric);
+            double err = FiniteDifferences.trainableGradientError(loss, p, kit.autograd(), 1e-6, m);
             assertTrue(err < 1e-6, "relative error " + err);
         }
     }
