@@ -251,7 +251,8 @@ public final class ProtoNet implements Algorithm {
         @Override
         public String summary() {
             return "Prototypical Networks (Snell et al. 2017): nearest class mean in a learned embedding, "
-                    + "squared Euclidean distance";
+                    + "squared Euclidean distance; trains a fixed step count and keeps the best validation accuracy"
+                    + " (the official code early-stops with patience 200 epochs)";
         }
 
         @Override
