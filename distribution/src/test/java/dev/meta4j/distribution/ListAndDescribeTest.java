@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class ListAndDescribeTest {
 
     private static final Map<String, List<String>> BUILT_INS = Map.of(
-            "algorithm", List.of("maml", "multitask"),
+            "algorithm", List.of("maml", "multitask", "protonet"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
-            "dataset", List.of("sine", "multi-fashion"),
-            "model", List.of("mlp", "lenet-hps"),
+            "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes"),
+            "model", List.of("mlp", "lenet-hps", "conv4"),
             "optimizer", List.of("sgd", "adam"),
             "scheduler", List.of("constant", "step", "cosine", "plateau"));
 

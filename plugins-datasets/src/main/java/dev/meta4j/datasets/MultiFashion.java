@@ -16,7 +16,6 @@ import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
 import dev.meta4j.api.data.ClassificationTask;
 import dev.meta4j.api.data.Targets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -48,35 +47,27 @@ import java.util.Map;
 public final class MultiFashion implements MultiTaskDataset {
 
     /** Side of a Fashion-MNIST image. */
-    static final int ITEM = 28;
+    static final int ITEM = FashionMnistFiles.SIDE;
     /** Offset of the right item, in both directions. */
     static final int OFFSET = 8;
     /** Side of a canvas. */
     static final int CANVAS = ITEM + OFFSET;
     /** Classes per task. */
-    static final int CLASSES = 10;
+    static final int CLASSES = FashionMnistFiles.CLASSES;
 
     private static final DataSpec SPEC = new DataSpec(new long[] {1, CANVAS, CANVAS}, List.of(
             new ClassificationTask("left", CLASSES),
             new ClassificationTask("right", CLASSES)));
 
-    private static final String INSTALL_HINT = "install the data with `apt-get install dataset-fashion-mnist`"
-            + " (Debian; it fills /usr/share/datasets/fashion-mnist) or set the dataset.root key to a folder"
-            + " holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and"
-            + " t10k-labels-idx1-ubyte (each plain or .gz)";
-
-    private final Source train;
-    private final Source test;
+    private final FashionMnistFiles.Source train;
+    private final FashionMnistFiles.Source test;
     private final Map<Split, Pairs> pairs = new EnumMap<>(Split.class);
     private final DataType dataType;
     private final double mean;
     private final double std;
 
-    /** The images and labels of one pair of IDX files. */
-    private record Source(byte[] images, byte[] labels) {}
-
     /** The canvases of a split: image indices into the split's source. */
-    private record Pairs(Source source, int[] left, int[] right) {}
+    private record Pairs(FashionMnistFiles.Source source, int[] left, int[] right) {}
 
     MultiFashion(Config c, DataType dataType) {
         this.dataType = dataType;
@@ -88,13 +79,10 @@ public final class MultiFashion implements MultiTaskDataset {
         if (validationSize < 0 || trainCap < 0 || testCap < 0) {
             throw new IllegalArgumentException("validation-size, train-size and test-size must not be negative");
         }
-        if (!Files.isDirectory(root)) {
-            throw new IllegalArgumentException("Fashion-MNIST folder " + root + " does not exist; " + INSTALL_HINT);
-        }
-        this.train = load(root, "train");
-        this.test = load(root, "t10k");
+        this.train = FashionMnistFiles.load(root, "train");
+        this.test = FashionMnistFiles.load(root, "t10k");
 
-        int n = train.labels.length;
+        int n = train.count();
         if (validationSize >= n) {
             throw new IllegalArgumentException("validation-size = " + validationSize + " leaves no training images: the"
                     + " training file in " + root + " has " + n);
@@ -109,7 +97,7 @@ public final class MultiFashion implements MultiTaskDataset {
         if (trainCap > 0 && trainCap < rest.length) {
             rest = Arrays.copyOf(rest, trainCap);
         }
-        int[] testImages = new int[testCap > 0 ? Math.min(testCap, test.labels.length) : test.labels.length];
+        int[] testImages = new int[testCap > 0 ? Math.min(testCap, test.count()) : test.count()];
         Arrays.setAll(testImages, i -> i);
 
         pairs.put(Split.TRAIN, pair(train, rest, pairSeed, Split.TRAIN));
@@ -126,41 +114,8 @@ public final class MultiFashion implements MultiTaskDataset {
         }
     }
 
-    private static Source load(Path root, String prefix) {
-        Path imagesPath;
-        Path labelsPath;
-        try {
-            imagesPath = IdxFile.locate(root, prefix + "-images-idx3-ubyte");
-            labelsPath = IdxFile.locate(root, prefix + "-labels-idx1-ubyte");
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + "; " + INSTALL_HINT, e);
-        }
-        IdxFile images = IdxFile.read(imagesPath, 3);
-        IdxFile labels = IdxFile.read(labelsPath, 1);
-        int[] d = images.dims();
-        if (d[1] != ITEM || d[2] != ITEM) {
-            throw new IllegalArgumentException(imagesPath + ": images are " + d[1] + "×" + d[2] + ", expected "
-                    + ITEM + "×" + ITEM + " (Fashion-MNIST)");
-        }
-        if (images.count() != labels.count()) {
-            throw new IllegalArgumentException(imagesPath + " holds " + images.count() + " images but " + labelsPath
-                    + " holds " + labels.count() + " labels; expected the same count");
-        }
-        if (images.count() == 0) {
-            throw new IllegalArgumentException(imagesPath + " holds no images");
-        }
-        byte[] y = labels.data();
-        for (int i = 0; i < y.length; i++) {
-            if ((y[i] & 0xff) >= CLASSES) {
-                throw new IllegalArgumentException(labelsPath + ": label " + (y[i] & 0xff) + " of item " + i
-                        + " is not a class in [0, " + CLASSES + ")");
-            }
-        }
-        return new Source(images.data(), y);
-    }
-
     /** Each image of the split is a left item once; its partner is another image of the split. */
-    private static Pairs pair(Source source, int[] images, long pairSeed, Split split) {
+    private static Pairs pair(FashionMnistFiles.Source source, int[] images, long pairSeed, Split split) {
         Rng rng = new Rng(pairSeed).split("pairs." + split.key());
         int n = images.length;
         int[] right = new int[n];
@@ -182,7 +137,7 @@ public final class MultiFashion implements MultiTaskDataset {
         int[] canvas = new int[CANVAS * CANVAS];
         long[] histogram = new long[256];
         for (int k = 0; k < p.left.length; k++) {
-            compose(p.source.images, p.left[k], p.right[k], canvas);
+            compose(p.source.images(), p.left[k], p.right[k], canvas);
             for (int v : canvas) {
                 histogram[v]++;
             }
@@ -263,7 +218,7 @@ public final class MultiFashion implements MultiTaskDataset {
                 throw new IndexOutOfBoundsException("index " + i + " is outside the " + split.key() + " split of "
                         + p.left.length + " examples");
             }
-            compose(p.source.images, p.left[i], p.right[i], canvas);
+            compose(p.source.images(), p.left[i], p.right[i], canvas);
             int base = k * pixels;
             if (wide) {
                 for (int j = 0; j < pixels; j++) {
@@ -274,8 +229,8 @@ public final class MultiFashion implements MultiTaskDataset {
                     f[base + j] = (float) lut[canvas[j]];
                 }
             }
-            leftLabels[k] = p.source.labels[p.left[i]];
-            rightLabels[k] = p.source.labels[p.right[i]];
+            leftLabels[k] = p.source.labels()[p.left[i]];
+            rightLabels[k] = p.source.labels()[p.right[i]];
         }
         Shape shape = new Shape(n, 1, CANVAS, CANVAS);
         NDArray inputs = wide ? manager.create(d, shape) : manager.create(f, shape);

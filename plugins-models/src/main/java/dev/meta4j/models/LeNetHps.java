@@ -130,15 +130,7 @@ public final class LeNetHps implements Backbone {
 
     @Override
     public NDList heads(Params params, NDArray representation, Forward forward) {
-        NDList out = new NDList();
-        for (String name : params.names()) {
-            if (params.headOf(name) != Params.ENCODER && name.endsWith(".weight")) {
-                String stem = name.substring(0, name.length() - ".weight".length());
-                out.add(Linear.linear(representation, params.get(name), params.get(stem + ".bias"))
-                        .singletonOrThrow());
-            }
-        }
-        return out;
+        return LinearHeads.apply(params, representation);
     }
 
     /** Registers {@code lenet-hps}. */

@@ -22,9 +22,19 @@ import java.util.function.UnaryOperator;
  * <p><b>Encoder and heads.</b> Every parameter belongs to the encoder (the shared
  * representation) or to one head, numbered in the dataset's task order. The backbone says which
  * when it builds its parameters ({@link Builder#addHead}); every derived set ({@link #map},
- * {@link #zip}, {@link #withArrays}, {@link #filter}) keeps the split, so adapted and
+ * {@link #zip}, {@link #withArrays}, {@link #filter}, {@link #replicate}) keeps the split, so adapted and
  * task-batched copies answer {@link #headOf} like the originals. ANIL adapts {@link #heads()}
  * only; multi-task weighting treats {@link #encoder()} as the shared parameters.
+ *
+ * <p><b>Buffers.</b> Some entries are non-trained state, such as a batch norm's running mean and
+ * variance ({@link Builder#addBuffer}). They belong to the encoder or a head like any parameter,
+ * travel through every derived set with their flag ({@link #isBuffer}), and are checkpointed with
+ * the parameters, because the runtime saves everything {@code Algorithm.parameters()} holds. They
+ * never require gradients: differentiate and optimize {@link #trainable()}, and pass the whole
+ * set to {@code forward}. Optimizers refuse a set with buffers ({@link #requireTrainable}). A
+ * backbone updates its buffers in place during a training pass (as PyTorch's {@code BatchNorm}
+ * does), with recording paused; an evaluation pass only reads them. {@link #replicate} makes
+ * task-batched copies in which each task has its own writable buffers.
  */
 public final class Params {
 
@@ -34,16 +44,18 @@ public final class Params {
     private final List<String> names;
     private final List<NDArray> arrays;
     private final int[] heads;
+    private final boolean[] buffers;
     private final Map<String, Integer> index;
 
-    private Params(List<String> names, List<NDArray> arrays, int[] heads) {
-        if (names.size() != arrays.size() || heads.length != names.size()) {
+    private Params(List<String> names, List<NDArray> arrays, int[] heads, boolean[] buffers) {
+        if (names.size() != arrays.size() || heads.length != names.size() || buffers.length != names.size()) {
             throw new IllegalArgumentException(
                     names.size() + " names but " + arrays.size() + " arrays");
         }
         this.names = List.copyOf(names);
         this.arrays = Collections.unmodifiableList(new ArrayList<>(arrays));
         this.heads = heads;
+        this.buffers = buffers;
         this.index = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             if (index.put(names.get(i), i) != null) {
@@ -57,7 +69,7 @@ public final class Params {
     }
 
     private Params derive(List<NDArray> values) {
-        return new Params(names, values, heads);
+        return new Params(names, values, heads, buffers);
     }
 
     /**
@@ -70,7 +82,7 @@ public final class Params {
     public static Params of(List<String> names, List<NDArray> arrays) {
         int[] h = new int[names.size()];
         java.util.Arrays.fill(h, ENCODER);
-        return new Params(names, arrays, h);
+        return new Params(names, arrays, h, new boolean[names.size()]);
     }
 
     /**
@@ -79,7 +91,7 @@ public final class Params {
      * @return an empty set
      */
     public static Params empty() {
-        return new Params(List.of(), List.of(), new int[0]);
+        return new Params(List.of(), List.of(), new int[0], new boolean[0]);
     }
 
     /**
@@ -138,13 +150,101 @@ public final class Params {
     }
 
     private Params select(java.util.function.IntPredicate keep) {
+        return where(i -> keep.test(heads[i]));
+    }
+
+    /** The entries whose index passes a test, with their heads and buffer flags. */
+    private Params where(java.util.function.IntPredicate keep) {
         Builder b = new Builder();
         for (int i = 0; i < names.size(); i++) {
-            if (keep.test(heads[i])) {
-                b.addHead(heads[i], names.get(i), arrays.get(i));
+            if (keep.test(i)) {
+                b.put(heads[i], names.get(i), arrays.get(i), buffers[i]);
             }
         }
         return b.build();
+    }
+
+    /**
+     * Whether an entry is a buffer (non-trained state) rather than a trained parameter.
+     *
+     * @param name the entry's name
+     * @return true for a buffer
+     * @throws IllegalArgumentException if there is no such entry
+     */
+    public boolean isBuffer(String name) {
+        return buffers[indexOf(name)];
+    }
+
+    /**
+     * The trained parameters, in order, without the buffers: what gradients are taken of and
+     * what an optimizer steps.
+     *
+     * @return the subset (these parameters themselves when there are no buffers)
+     */
+    public Params trainable() {
+        return hasBuffers() ? where(i -> !buffers[i]) : this;
+    }
+
+    /**
+     * The buffers, in order.
+     *
+     * @return the subset
+     */
+    public Params buffers() {
+        return where(i -> buffers[i]);
+    }
+
+    /**
+     * Whether any entry is a buffer.
+     *
+     * @return true if there is one
+     */
+    public boolean hasBuffers() {
+        for (boolean b : buffers) {
+            if (b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Checks that a set holds trained parameters only, for code that updates from gradients.
+     *
+     * @param who what asks, for the message (such as {@code "optimizer adam"})
+     * @throws IllegalArgumentException naming the first buffer, if there is one
+     */
+    public void requireTrainable(String who) {
+        for (int i = 0; i < names.size(); i++) {
+            if (buffers[i]) {
+                throw new IllegalArgumentException(who + " cannot step '" + names.get(i) + "': it is a buffer"
+                        + " (non-trained state such as running statistics), which the model updates itself;"
+                        + " pass params.trainable() and their gradients");
+            }
+        }
+    }
+
+    /**
+     * Task-batched copies for {@code tasks} tasks: every array gets a leading task dimension.
+     * Parameters become broadcast views, so gradients with respect to the copies flow back to
+     * these arrays; buffers become owned copies, so a training pass may update each task's
+     * running statistics in place without touching the others or these. Call it inside the
+     * recording scope that the gradients are taken in, or the views are not recorded.
+     *
+     * @param tasks the number of tasks, at least 1
+     * @return the batched set, with the same names, heads and buffer flags
+     */
+    public Params replicate(int tasks) {
+        if (tasks < 1) {
+            throw new IllegalArgumentException("replicate for at least one task, got " + tasks);
+        }
+        List<NDArray> out = new ArrayList<>(arrays.size());
+        for (int i = 0; i < arrays.size(); i++) {
+            NDArray a = arrays.get(i);
+            NDArray b = a.expandDims(0).broadcast(new ai.djl.ndarray.types.Shape(tasks).addAll(a.getShape()));
+            out.add(buffers[i] ? b.duplicate() : b);
+        }
+        return derive(out);
     }
 
     private int indexOf(String name) {
@@ -275,13 +375,7 @@ public final class Params {
      * @return the subset
      */
     public Params filter(Predicate<String> keep) {
-        Builder b = new Builder();
-        for (int i = 0; i < names.size(); i++) {
-            if (keep.test(names.get(i))) {
-                b.addHead(heads[i], names.get(i), arrays.get(i));
-            }
-        }
-        return b.build();
+        return where(i -> keep.test(names.get(i)));
     }
 
     /**
@@ -322,6 +416,9 @@ public final class Params {
         StringBuilder sb = new StringBuilder("Params{");
         for (int i = 0; i < names.size(); i++) {
             sb.append(i == 0 ? "" : ", ").append(names.get(i)).append(arrays.get(i).getShape());
+            if (buffers[i]) {
+                sb.append(" (buffer)");
+            }
         }
         return sb.append('}').toString();
     }
@@ -331,6 +428,7 @@ public final class Params {
         private final List<String> names = new ArrayList<>();
         private final List<NDArray> arrays = new ArrayList<>();
         private final List<Integer> heads = new ArrayList<>();
+        private final List<Boolean> buffers = new ArrayList<>();
 
         private Builder() {}
 
@@ -354,21 +452,55 @@ public final class Params {
          * @return this builder
          */
         public Builder addHead(int head, String name, NDArray array) {
+            return put(head, name, array, false);
+        }
+
+        /**
+         * Adds an encoder buffer: non-trained state, such as a running mean (see the class doc).
+         *
+         * @param name its unique name
+         * @param array its array, which must not require a gradient
+         * @return this builder
+         * @throws IllegalArgumentException if the array requires a gradient
+         */
+        public Builder addBuffer(String name, NDArray array) {
+            return addBuffer(ENCODER, name, array);
+        }
+
+        /**
+         * Adds a buffer of one head, or of the encoder.
+         *
+         * @param head the head's index, or {@link #ENCODER}
+         * @param name its unique name
+         * @param array its array, which must not require a gradient
+         * @return this builder
+         * @throws IllegalArgumentException if the array requires a gradient
+         */
+        public Builder addBuffer(int head, String name, NDArray array) {
+            if (array.hasGradient()) {
+                throw new IllegalArgumentException("buffer '" + name + "' requires a gradient; buffers are not"
+                        + " trained, so leave setRequiresGradient off (or add it as a parameter)");
+            }
+            return put(head, name, array, true);
+        }
+
+        private Builder put(int head, String name, NDArray array, boolean buffer) {
             names.add(name);
             arrays.add(array);
             heads.add(head);
+            buffers.add(buffer);
             return this;
         }
 
         /**
-         * Adds all parameters of another set, keeping their heads.
+         * Adds all parameters of another set, keeping their heads and buffer flags.
          *
          * @param params the parameters
          * @return this builder
          */
         public Builder addAll(Params params) {
             for (int i = 0; i < params.names.size(); i++) {
-                addHead(params.heads[i], params.names.get(i), params.arrays.get(i));
+                put(params.heads[i], params.names.get(i), params.arrays.get(i), params.buffers[i]);
             }
             return this;
         }
@@ -379,7 +511,11 @@ public final class Params {
          * @return the parameters
          */
         public Params build() {
-            return new Params(names, arrays, heads.stream().mapToInt(Integer::intValue).toArray());
+            boolean[] b = new boolean[buffers.size()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = buffers.get(i);
+            }
+            return new Params(names, arrays, heads.stream().mapToInt(Integer::intValue).toArray(), b);
         }
     }
 }

@@ -21,7 +21,9 @@ public interface Optimizer extends Stateful {
      * Applies one update. Must not be recorded for differentiation: implementations update in
      * place with recording paused.
      *
-     * @param params the parameters to update, always the same names in the same order
+     * @param params the parameters to update, always the same names in the same order; trained
+     *     parameters only ({@link Params#trainable()}): implementations refuse buffers with
+     *     {@link Params#requireTrainable}
      * @param grads one gradient per parameter, aligned with {@code params}
      * @param learningRate the rate for this step (the base rate times the schedule)
      */

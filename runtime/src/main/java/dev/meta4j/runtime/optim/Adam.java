@@ -59,6 +59,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(Params params, NDList grads, double learningRate) {
+        params.requireTrainable("optimizer adam");
         if (mean == null) {
             mean = zerosLike(params);
             variance = zerosLike(params);

@@ -47,6 +47,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step(Params params, NDList grads, double learningRate) {
+        params.requireTrainable("optimizer sgd");
         try (Autograd.Scope off = autograd.pause()) {
             for (int i = 0; i < params.size(); i++) {
                 NDArray w = params.arrays().get(i);

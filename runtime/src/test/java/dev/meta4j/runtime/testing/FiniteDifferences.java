@@ -90,6 +90,32 @@ public final class FiniteDifferences {
     }
 
     /**
+     * The relative error between the gradient that autograd gives for a loss with respect to
+     * the trained parameters ({@link Params#trainable()}) and central finite differences of the
+     * same loss, with the buffers held as they are passed in (a training pass may update them;
+     * the loss must not read them then, as batch norm's training pass does not).
+     *
+     * @param loss the loss of a full parameter set (trained parameters and buffers), on arrays
+     *     in the parameters' manager
+     * @param at the point
+     * @param autograd the engine's autograd
+     * @param h the step
+     * @param manager the parent of the per-evaluation managers
+     * @return the relative error, as {@link #relativeError}
+     */
+    public static double trainableGradientError(java.util.function.Function<Params, NDArray> loss, Params at,
+            dev.meta4j.api.autograd.Autograd autograd, double h, NDManager manager) {
+        Params buffers = at.buffers();
+        double[] analytic;
+        try (dev.meta4j.api.autograd.Autograd.Scope rec = autograd.record()) {
+            analytic = flatten(autograd.grad(loss.apply(at), at.trainable().arrays(),
+                    dev.meta4j.api.autograd.GraphMode.RELEASE));
+        }
+        double[] numeric = gradient(q -> loss.apply(q.concat(buffers)).getDouble(), at.trainable(), h, manager);
+        return relativeError(analytic, numeric);
+    }
+
+    /**
      * Flattens gradients in order.
      *
      * @param arrays the arrays

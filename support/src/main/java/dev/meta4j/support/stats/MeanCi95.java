@@ -41,6 +41,52 @@ public record MeanCi95(double mean, double halfWidth, int count) {
     }
 
     /**
+     * An accumulator of per-episode values, one at a time (Welford's update), for evaluations that
+     * should hold two numbers however many episodes they draw. It agrees with {@link #of} to
+     * rounding, not bit for bit.
+     */
+    public static final class Running {
+        private int n;
+        private double mean;
+        private double squares;
+
+        /**
+         * @param value one episode's value
+         * @return this accumulator
+         */
+        public Running add(double value) {
+            n++;
+            double delta = value - mean;
+            mean += delta / n;
+            squares += delta * (value - mean);
+            return this;
+        }
+
+        /**
+         * @param values several episodes' values
+         * @return this accumulator
+         */
+        public Running addAll(double[] values) {
+            for (double v : values) {
+                add(v);
+            }
+            return this;
+        }
+
+        /**
+         * @return the mean and interval of the values so far
+         * @throws IllegalArgumentException before the first value
+         */
+        public MeanCi95 result() {
+            if (n == 0) {
+                throw new IllegalArgumentException("a mean of no episodes");
+            }
+            double halfWidth = n > 1 ? Z95 * Math.sqrt(squares / (n - 1) / n) : 0;
+            return new MeanCi95(mean, halfWidth, n);
+        }
+    }
+
+    /**
      * Adds {@code name} (the mean, with its direction) and {@code name-ci95} (the half-width) to
      * a metrics builder, the form every episodic evaluation reports.
      *

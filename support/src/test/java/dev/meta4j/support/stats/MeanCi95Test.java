@@ -19,6 +19,17 @@ class MeanCi95Test {
     }
 
     @Test
+    void theRunningFormAgreesWithTheTwoPassForm() {
+        double[] v = {0.2, 0.9, 0.4, 0.4, 1.0, 0.0, 0.65};
+        MeanCi95 two = MeanCi95.of(v);
+        MeanCi95 running = new MeanCi95.Running().addAll(v).result();
+        assertEquals(two.mean(), running.mean(), 1e-15);
+        assertEquals(two.halfWidth(), running.halfWidth(), 1e-15);
+        assertEquals(7, running.count());
+        assertThrows(IllegalArgumentException.class, () -> new MeanCi95.Running().result());
+    }
+
+    @Test
     void oneValueHasNoWidthAndNoneIsAnError() {
         assertEquals(0, MeanCi95.of(new double[] {0.7}).halfWidth());
         assertThrows(IllegalArgumentException.class, () -> MeanCi95.of(new double[0]));

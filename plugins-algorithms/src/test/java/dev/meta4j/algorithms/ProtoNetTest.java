@@ -1,0 +1,252 @@
+package dev.meta4j.algorithms;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.algorithm.Step;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.data.ClassificationTask;
+import dev.meta4j.api.data.DataSpec;
+import dev.meta4j.api.data.EpisodeShape;
+import dev.meta4j.api.data.TaskBatch;
+import dev.meta4j.api.data.TaskSource;
+import dev.meta4j.api.data.Targets;
+import dev.meta4j.api.model.Backbone;
+import dev.meta4j.api.model.Forward;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.TrainingClock;
+import dev.meta4j.datasets.EpisodicImageSource;
+import dev.meta4j.datasets.EpisodicImages;
+import dev.meta4j.runtime.plugin.PluginKind;
+import dev.meta4j.runtime.testing.FiniteDifferences;
+import dev.meta4j.runtime.testing.PluginTestKit;
+import dev.meta4j.runtime.testing.TestComponents;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Prototypical Networks: the logits against their definition, the loss gradient against float64
+ * finite differences (on the embeddings, and through a small conv4 with batch norm in training
+ * mode), learning on separable episodes, and evaluations that do not depend on the chunk size.
+ */
+class ProtoNetTest {
+
+    private static PluginTestKit kit;
+
+    @BeforeAll
+    static void open() {
+        kit = PluginTestKit.open(DataType.FLOAT64, 3);
+    }
+
+    @AfterAll
+    static void close() {
+        kit.close();
+    }
+
+    private static double[] gaussian(Rng rng, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return v;
+    }
+
+    private static NDArray leaf(NDManager m, double[] v, Shape s) {
+        NDArray a = m.create(v, s);
+        a.setRequiresGradient(true);
+        return a;
+    }
+
+    /** 3 ways, 2 shots in a shuffled order, 4 queries, 5-dimensional embeddings. */
+    private static final long[] SUPPORT_LABELS = {2, 0, 1, 1, 0, 2};
+    private static final long[] QUERY_LABELS = {0, 2, 1, 1};
+
+    @Test
+    void logitsAreNegativeSquaredDistancesToClassMeans() {
+        Rng rng = new Rng(1);
+        double[] zs = gaussian(rng, 6 * 5);
+        double[] zq = gaussian(rng, 4 * 5);
+        try (NDManager m = kit.manager().newSubManager()) {
+            double[] got = ProtoNet.logits(m.create(zs, new Shape(6, 5)), m.create(SUPPORT_LABELS),
+                    m.create(zq, new Shape(4, 5)), 3).toDoubleArray();
+            assertEquals(12, got.length);
+            for (int q = 0; q < 4; q++) {
+                for (int c = 0; c < 3; c++) {
+                    double d = 0;
+                    for (int k = 0; k < 5; k++) {
+                        double proto = 0;
+                        for (int s = 0; s < 6; s++) {
+                            proto += SUPPORT_LABELS[s] == c ? zs[s * 5 + k] / 2 : 0;
+                        }
+                        d += (zq[q * 5 + k] - proto) * (zq[q * 5 + k] - proto);
+                    }
+                    assertEquals(-d, got[q * 3 + c], 1e-12, "query " + q + ", class " + c);
+                }
+            }
+            // With a leading task dimension every episode is computed on its own.
+            NDArray s2 = m.create(zs, new Shape(6, 5)).stack(m.create(zs, new Shape(6, 5)).mul(2), 0);
+            NDArray y2 = m.create(SUPPORT_LABELS).stack(m.create(SUPPORT_LABELS), 0);
+            NDArray q2 = m.create(zq, new Shape(4, 5)).stack(m.create(zq, new Shape(4, 5)).mul(2), 0);
+            NDArray batched = ProtoNet.logits(s2, y2, q2, 3);
+            assertEquals(new Shape(2, 4, 3), batched.getShape());
+            assertArrayEquals(got, batched.get(0).toDoubleArray(), 1e-12);
+            double[] scaled = batched.get(1).toDoubleArray();
+            for (int i = 0; i < 12; i++) {
+                assertEquals(4 * got[i], scaled[i], 1e-10, "distances scale with the square of the embedding");
+            }
+        }
+    }
+
+    @Test
+    void lossGradientWithRespectToTheEmbeddingsMatchesFiniteDifferences() {
+        Rng rng = new Rng(2);
+        ClassificationTask task = new ClassificationTask("class", 3);
+        try (NDManager m = kit.manager().newSubManager()) {
+            Params p = Params.builder()
+                    .add("support", leaf(m, gaussian(rng, 30), new Shape(6, 5)))
+                    .add("query", leaf(m, gaussian(rng, 20), new Shape(4, 5)))
+                    .build();
+            java.util.function.Function<Params, NDArray> loss = q -> {
+                NDManager qm = q.get("support").getManager();
+                NDArray logits = ProtoNet.logits(q.get("support"), qm.create(SUPPORT_LABELS), q.get("query"), 3);
+                return task.loss(logits, Targets.of(qm.create(QUERY_LABELS)));
+            };
+            double[] analytic;
+            try (Autograd.Scope rec = kit.autograd().record()) {
+                analytic = FiniteDifferences.flatten(kit.autograd().grad(loss.apply(p), p.arrays(), GraphMode.RELEASE));
+            }
+            double[] numeric = FiniteDifferences.gradient(q -> loss.apply(q).getDouble(), p, 1e-6, m);
+            double err = FiniteDifferences.relativeError(analytic, numeric);
+            assertTrue(err < 1e-8, "relative error " + err);
+        }
+    }
+
+    // ---- the algorithm on a synthetic image collection ----
+
+    /** 12 classes of 8x8 images: class c is noise plus a bright 2x2 patch at a place of its own. */
+    private static final class Patches implements EpisodicImages.Classes {
+        @Override
+        public int count() {
+            return 12;
+        }
+
+        @Override
+        public int images(int c) {
+            return 30;
+        }
+
+        @Override
+        public long[] imageShape() {
+            return new long[] {1, 8, 8};
+        }
+
+        @Override
+        public void copy(int c, int i, float[] out, int offset) {
+            Rng noise = new Rng(c * 1000L + i);
+            int py = 2 * (c / 4);
+            int px = 2 * (c % 4);
+            for (int k = 0; k < 64; k++) {
+                int y = k / 8;
+                int x = k % 8;
+                boolean patch = y >= py && y < py + 2 && x >= px && x < px + 2;
+                out[offset + k] = (float) (patch ? 0.8 + 0.2 * noise.nextDouble() : 0.3 * noise.nextDouble());
+            }
+        }
+    }
+
+    /** The test's dataset: the shared sampler over {@link Patches}, classes 0-5 / 6-8 / 9-11. */
+    private static TaskSource patchEpisodes(int ways, int shots) {
+        Map<Split, int[]> classes = new EnumMap<>(Split.class);
+        classes.put(Split.TRAIN, new int[] {0, 1, 2, 3, 4, 5});
+        classes.put(Split.VALIDATION, new int[] {6, 7, 8});
+        classes.put(Split.TEST, new int[] {9, 10, 11});
+        Map<Split, EpisodeShape> shapes = new EnumMap<>(Split.class);
+        shapes.put(Split.TRAIN, new EpisodeShape(5, shots, 4));
+        shapes.put(Split.VALIDATION, new EpisodeShape(ways, shots, 5));
+        shapes.put(Split.TEST, new EpisodeShape(ways, shots, 5));
+        return new EpisodicImageSource(new EpisodicImages(new Patches(), classes, shapes, 1, 2, DataType.FLOAT64),
+                new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("class", ways))));
+    }
+
+    private static ProtoNet protonet(String algo, String model) {
+        ProtoNet p = (ProtoNet) kit.create(PluginKind.ALGORITHM, "protonet", algo, Algorithm.class);
+        Backbone net = kit.create(PluginKind.MODEL, "conv4", model, Backbone.class);
+        Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "lr = 0.003", Optimizer.class);
+        p.init(new TestComponents(patchEpisodes(3, 2), net, adam, null));
+        return p;
+    }
+
+    @Test
+    void episodeLossGradientThroughConv4WithBatchNormMatchesFiniteDifferences() {
+        ProtoNet pn = protonet("", "channels = 3, blocks = 2");
+        Params p = pn.parameters();
+        ClassificationTask task = new ClassificationTask("class", 5);
+        try (NDManager m = kit.manager().newSubManager()) {
+            TaskBatch e = patchEpisodes(3, 2).sample(1, new Rng(5), m).episode(0);
+            java.util.function.Function<Params, NDArray> loss = q -> task.loss(
+                    pn.episodeLogits(q, e, 5, Forward.training(new Rng(0))), Targets.of(e.queryTargets()));
+            double err = FiniteDifferences.trainableGradientError(loss, p, kit.autograd(), 1e-6, m);
+            assertTrue(err < 1e-6, "relative error " + err);
+        }
+    }
+
+    @Test
+    void learnsSeparableClassesAndEvaluatesTheSameInAnyChunkSize() {
+        ProtoNet pn = protonet("test-episodes = 30, eval-chunk = 1", "channels = 8, blocks = 2");
+        Metrics start = pn.evaluate(Split.TEST, kit.manager()).metrics();
+        String runningMean = "encoder.block1.bn.running-mean";
+        double[] rm0 = pn.parameters().get(runningMean).toDoubleArray();
+        double loss = 0;
+        for (int s = 0; s < 60; s++) {
+            try (NDManager m = kit.manager().newSubManager()) {
+                Metrics out = pn.trainStep(new Step(new TrainingClock(s, 60, 0), 0.003, m));
+                loss = out.get("loss").orElseThrow();
+            }
+        }
+        assertTrue(Double.isFinite(loss));
+        assertTrue(!java.util.Arrays.equals(rm0, pn.parameters().get(runningMean).toDoubleArray()),
+                "training updates the running statistics");
+        Metrics after = pn.evaluate(Split.TEST, kit.manager()).metrics();
+        double acc = after.get("accuracy").orElseThrow();
+        assertTrue(acc > 0.9, "3-way accuracy " + acc);
+        double lossBefore = start.get("loss").orElseThrow();
+        double lossAfter = after.get("loss").orElseThrow();
+        assertTrue(lossAfter < 0.5 * lossBefore, "held-out query loss " + lossBefore + " -> " + lossAfter);
+        assertTrue(after.get("accuracy-ci95").orElseThrow() >= 0);
+        double[] rm1 = pn.parameters().get(runningMean).toDoubleArray();
+        assertArrayEquals(rm1, pn.parameters().get(runningMean).toDoubleArray());
+
+        // The same parameters, evaluated in chunks of 7 episodes.
+        ProtoNet chunked = protonet("test-episodes = 30, eval-chunk = 7", "channels = 8, blocks = 2");
+        for (int i = 0; i < pn.parameters().size(); i++) {
+            chunked.parameters().arrays().get(i).set(pn.parameters().arrays().get(i).toByteBuffer());
+        }
+        Metrics other = chunked.evaluate(Split.TEST, kit.manager()).metrics();
+        assertEquals(acc, other.get("accuracy").orElseThrow(), 1e-12);
+        assertEquals(after.get("loss").orElseThrow(), other.get("loss").orElseThrow(), 1e-9);
+        assertArrayEquals(rm1, pn.parameters().get(runningMean).toDoubleArray(), "evaluation leaves the statistics");
+    }
+
+    @Test
+    void aModelWithHeadsIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> protonet("", "channels = 3, blocks = 2, head = linear"));
+        assertTrue(e.getMessage().contains("model.head = none"), e.getMessage());
+    }
+}

@@ -1,0 +1,61 @@
+package dev.meta4j.datasets;
+
+import ai.djl.ndarray.NDManager;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.data.DataSpec;
+import dev.meta4j.api.data.EpisodeShape;
+import dev.meta4j.api.data.Episodes;
+import dev.meta4j.api.data.TaskBatch;
+import dev.meta4j.api.data.TaskSource;
+
+/**
+ * A {@link TaskSource} whose episodes an {@link EpisodicImages} sampler draws: training episodes
+ * from the caller's generator, held-out ones from the split's seed. Episodic image datasets
+ * extend it with their own loading.
+ */
+public class EpisodicImageSource implements TaskSource {
+
+    private final EpisodicImages sampler;
+    private final DataSpec spec;
+
+    /**
+     * A source.
+     *
+     * @param sampler the sampler
+     * @param spec the image shape and the task ({@code ways}-way classification)
+     */
+    public EpisodicImageSource(EpisodicImages sampler, DataSpec spec) {
+        this.sampler = sampler;
+        this.spec = spec;
+    }
+
+    /**
+     * The sampler.
+     *
+     * @return the sampler this source draws from
+     */
+    protected EpisodicImages sampler() {
+        return sampler;
+    }
+
+    @Override
+    public DataSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public EpisodeShape episodeShape(Split split) {
+        return sampler.shape(split);
+    }
+
+    @Override
+    public TaskBatch sample(int tasks, Rng rng, NDManager manager) {
+        return sampler.draw(Split.TRAIN, tasks, rng, manager);
+    }
+
+    @Override
+    public Episodes evaluationEpisodes(Split split, int count) {
+        return sampler.episodes(split, count);
+    }
+}

@@ -1,0 +1,261 @@
+package dev.meta4j.datasets;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.Split;
+import dev.meta4j.api.data.EpisodeShape;
+import dev.meta4j.api.data.Episodes;
+import dev.meta4j.api.data.TaskBatch;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * N-way K-shot episodes over a labelled image collection, "class → images", with disjoint
+ * classes per split: the sampler that the episodic image datasets (Fashion-MNIST classes here;
+ * Omniglot and mini-ImageNet later) share.
+ *
+ * <p>An episode draws {@code ways} distinct classes of its split uniformly, then {@code shots +
+ * queries} distinct images of each class uniformly; the first {@code shots} are the support set,
+ * the rest the query set. Label {@code j} of an episode is the {@code j}-th class drawn, so labels
+ * carry no information across episodes. Both sets are class-major: support {@code [ways · shots,
+ * C, H, W]} holds class 0's shots, then class 1's, and targets are the labels as {@code int64}.
+ * Pixels are in [0, 1]. Training episodes come from the generator the caller passes (the
+ * experiment's); held-out episodes from a generator seeded by the split's seed alone, drawn
+ * episode after episode, so the sequence is the same for every chunk size, every run and every
+ * method, and only the current chunk is ever in memory.
+ */
+public final class EpisodicImages {
+
+    /** A labelled image collection: what a dataset gives the sampler. */
+    public interface Classes {
+        /**
+         * The number of classes, numbered from 0.
+         *
+         * @return the count
+         */
+        int count();
+
+        /**
+         * The number of images of a class.
+         *
+         * @param c the class
+         * @return the count
+         */
+        int images(int c);
+
+        /**
+         * The shape of one image.
+         *
+         * @return {@code [channels, height, width]}
+         */
+        long[] imageShape();
+
+        /**
+         * Writes an image's pixels, in [0, 1] and row-major, into a buffer.
+         *
+         * @param c the class
+         * @param i the image, below {@link #images(int)}
+         * @param out the buffer
+         * @param offset where the image starts in it
+         */
+        void copy(int c, int i, float[] out, int offset);
+    }
+
+    private final Classes classes;
+    private final Map<Split, int[]> splitClasses = new EnumMap<>(Split.class);
+    private final Map<Split, EpisodeShape> shapes = new EnumMap<>(Split.class);
+    private final Map<Split, Long> seeds = new EnumMap<>(Split.class);
+    private final DataType dataType;
+    private final int imageSize;
+
+    /**
+     * A sampler.
+     *
+     * @param classes the collection
+     * @param splitClasses the classes of each of the three splits, disjoint
+     * @param shapes the episode shape of each split (classification: ways at least 2)
+     * @param validationSeed the seed of the held-out validation episodes
+     * @param testSeed the seed of the held-out test episodes
+     * @param dataType the type of the inputs
+     * @throws IllegalArgumentException if a split has fewer classes than ways, or a class fewer
+     *     images than shots plus queries, or the splits share a class
+     */
+    public EpisodicImages(Classes classes, Map<Split, int[]> splitClasses, Map<Split, EpisodeShape> shapes,
+            long validationSeed, long testSeed, DataType dataType) {
+        this.classes = classes;
+        this.dataType = dataType;
+        long size = 1;
+        for (long d : classes.imageShape()) {
+            size *= d;
+        }
+        this.imageSize = Math.toIntExact(size);
+        boolean[] seen = new boolean[classes.count()];
+        for (Split split : Split.values()) {
+            int[] cs = splitClasses.get(split);
+            EpisodeShape shape = shapes.get(split);
+            if (cs == null || shape == null) {
+                throw new IllegalArgumentException("no classes or episode shape for the " + split.key() + " split");
+            }
+            if (shape.ways() < 2) {
+                throw new IllegalArgumentException(split.key() + " episodes have " + shape.ways()
+                        + " ways; classification episodes need at least 2");
+            }
+            if (cs.length < shape.ways()) {
+                throw new IllegalArgumentException(split.key() + " episodes are " + shape.ways() + "-way, but the "
+                        + split.key() + " split has only " + cs.length + " classes");
+            }
+            for (int c : cs) {
+                if (c < 0 || c >= classes.count() || seen[c]) {
+                    throw new IllegalArgumentException("class " + c + " is out of range or in two splits");
+                }
+                seen[c] = true;
+                int need = shape.shots() + shape.queries();
+                if (classes.images(c) < need) {
+                    throw new IllegalArgumentException("class " + c + " has " + classes.images(c) + " images; "
+                            + split.key() + " episodes need " + need + " (shots + queries) per class");
+                }
+            }
+            this.splitClasses.put(split, cs.clone());
+            this.shapes.put(split, shape);
+        }
+        seeds.put(Split.VALIDATION, validationSeed);
+        seeds.put(Split.TEST, testSeed);
+    }
+
+    /**
+     * The episode shape of a split.
+     *
+     * @param split the split
+     * @return ways, shots and queries
+     */
+    public EpisodeShape shape(Split split) {
+        return shapes.get(split);
+    }
+
+    /** @return the collection the episodes are drawn from */
+    Classes collection() {
+        return classes;
+    }
+
+    /**
+     * The classes of a split.
+     *
+     * @param split the split
+     * @return a copy of the class numbers
+     */
+    public int[] classes(Split split) {
+        return splitClasses.get(split).clone();
+    }
+
+    /**
+     * Draws episodes of a split from a generator.
+     *
+     * @param split the split
+     * @param tasks how many episodes
+     * @param rng the generator of every choice
+     * @param manager where the arrays are created
+     * @return the episodes
+     */
+    public TaskBatch draw(Split split, int tasks, Rng rng, NDManager manager) {
+        EpisodeShape shape = shapes.get(split);
+        int[] pool = splitClasses.get(split);
+        int ways = shape.ways();
+        int shots = shape.shots();
+        int queries = shape.queries();
+        float[] support = new float[tasks * ways * shots * imageSize];
+        float[] query = new float[tasks * ways * queries * imageSize];
+        long[] supportLabels = new long[tasks * ways * shots];
+        long[] queryLabels = new long[tasks * ways * queries];
+        for (int t = 0; t < tasks; t++) {
+            int[] chosen = distinct(pool.length, ways, rng);
+            for (int j = 0; j < ways; j++) {
+                int c = pool[chosen[j]];
+                int[] images = distinct(classes.images(c), shots + queries, rng);
+                for (int k = 0; k < shots + queries; k++) {
+                    if (k < shots) {
+                        int at = (t * ways + j) * shots + k;
+                        classes.copy(c, images[k], support, at * imageSize);
+                        supportLabels[at] = j;
+                    } else {
+                        int at = (t * ways + j) * queries + (k - shots);
+                        classes.copy(c, images[k], query, at * imageSize);
+                        queryLabels[at] = j;
+                    }
+                }
+            }
+        }
+        return new TaskBatch(
+                inputs(manager, support, tasks, ways * shots),
+                manager.create(supportLabels, new Shape(tasks, (long) ways * shots)),
+                inputs(manager, query, tasks, ways * queries),
+                manager.create(queryLabels, new Shape(tasks, (long) ways * queries)));
+    }
+
+    private NDArray inputs(NDManager manager, float[] pixels, int tasks, int n) {
+        Shape s = new Shape(tasks, n).addAll(new Shape(classes.imageShape()));
+        // create() wraps a Java buffer; the copy lives in torch's memory and the wrapper goes now.
+        try (NDArray wrapped = manager.create(pixels, s)) {
+            return dataType == DataType.FLOAT32 ? wrapped.duplicate() : wrapped.toType(dataType, false);
+        }
+    }
+
+    /**
+     * The held-out episodes of a split: a fixed sequence, seeded by the split's seed alone.
+     *
+     * @param split {@link Split#VALIDATION} or {@link Split#TEST}
+     * @param count how many episodes
+     * @return the sequence, drawn in chunks
+     */
+    public Episodes episodes(Split split, int count) {
+        Long seed = seeds.get(split);
+        if (seed == null) {
+            throw new IllegalArgumentException("held-out episodes come from the validation or test split, not "
+                    + split.key());
+        }
+        Rng rng = new Rng(seed);
+        return Episodes.sequential(count, (n, manager) -> draw(split, n, rng, manager));
+    }
+
+    /**
+     * {@code k} distinct numbers of {@code [0, n)} in the order drawn: a partial Fisher–Yates
+     * shuffle over a sparse map, so drawing 20 of 7,000 costs 20 steps.
+     */
+    static int[] distinct(int n, int k, Rng rng) {
+        Map<Integer, Integer> swapped = new HashMap<>();
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int atJ = swapped.getOrDefault(j, j);
+            int atI = swapped.getOrDefault(i, i);
+            out[i] = atJ;
+            swapped.put(j, atI);
+        }
+        return out;
+    }
+
+    /**
+     * A seeded split of groups into three disjoint parts, in the order drawn.
+     *
+     * @param groups the number of groups (base labels, alphabets)
+     * @param train groups for training
+     * @param validation groups for validation; the rest are for testing
+     * @param seed the seed
+     * @return the groups of each split
+     */
+    public static Map<Split, int[]> splitGroups(int groups, int train, int validation, long seed) {
+        if (train < 1 || validation < 0 || train + validation >= groups) {
+            throw new IllegalArgumentException("cannot split " + groups + " groups into " + train + " for training, "
+                    + validation + " for validation and at least one for testing");
+        }
+        int[] perm = new Rng(seed).split("class-split").permutation(groups);
+        Map<Split, int[]> out = new EnumMap<>(Split.class);
+        out.put(Split.TRAIN, java.util.Arrays.copyOfRange(perm, 0, train));
+        out.put(Split.VALIDATION, java.util.Arrays.copyOfRange(perm, train, train + validation));
+        out.put(Split.TEST, java.util.Arrays.copyOfRange(perm, train + validation, groups));
+        return out;
+    }
+}

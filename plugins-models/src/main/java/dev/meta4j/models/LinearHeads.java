@@ -1,0 +1,40 @@
+package dev.meta4j.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.core.Linear;
+import dev.meta4j.api.model.Params;
+
+/**
+ * One linear layer per head, read from the parameters in their order: every head parameter
+ * {@code <stem>.weight} ({@code [out, in]}, PyTorch's layout) with its {@code <stem>.bias}. Task-
+ * batched weights ({@code [T, out, in]}) map {@code [T, N, in]} to {@code [T, N, out]}.
+ */
+final class LinearHeads {
+
+    private LinearHeads() {}
+
+    /**
+     * The heads' outputs.
+     *
+     * @param params the parameters; the heads are those not of the encoder
+     * @param representation {@code [N, in]}, or {@code [T, N, in]}
+     * @return one output per head, in order
+     */
+    static NDList apply(Params params, NDArray representation) {
+        NDList out = new NDList();
+        for (String name : params.names()) {
+            if (params.headOf(name) != Params.ENCODER && name.endsWith(".weight")) {
+                String stem = name.substring(0, name.length() - ".weight".length());
+                NDArray w = params.get(name);
+                NDArray b = params.get(stem + ".bias");
+                if (w.getShape().dimension() == 3) {
+                    out.add(representation.matMul(w.transpose(0, 2, 1)).add(b.expandDims(1)));
+                } else {
+                    out.add(Linear.linear(representation, w, b).singletonOrThrow());
+                }
+            }
+        }
+        return out;
+    }
+}
