@@ -157,7 +157,7 @@ class ProtoNetTest {
         }
 
         @Override
-        public void copy(int c, int i, float[] out, int offset) {
+        public void copy(int c, int i, java.nio.FloatBuffer out, int offset) {
             Rng noise = new Rng(c * 1000L + i);
             int py = 2 * (c / 4);
             int px = 2 * (c % 4);
@@ -165,7 +165,7 @@ class ProtoNetTest {
                 int y = k / 8;
                 int x = k % 8;
                 boolean patch = y >= py && y < py + 2 && x >= px && x < px + 2;
-                out[offset + k] = (float) (patch ? 0.8 + 0.2 * noise.nextDouble() : 0.3 * noise.nextDouble());
+                out.put(offset + k, (float) (patch ? 0.8 + 0.2 * noise.nextDouble() : 0.3 * noise.nextDouble()));
             }
         }
     }

@@ -9,6 +9,10 @@ import dev.meta4j.api.Split;
 import dev.meta4j.api.data.EpisodeShape;
 import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,7 +30,8 @@ import java.util.Map;
  * Pixels are in [0, 1]. Training episodes come from the generator the caller passes (the
  * experiment's); held-out episodes from a generator seeded by the split's seed alone, drawn
  * episode after episode, so the sequence is the same for every chunk size, every run and every
- * method, and only the current chunk is ever in memory.
+ * method, and only the current chunk is ever in memory. A sampler draws from one thread at a
+ * time: every draw fills the same native buffer.
  */
 public final class EpisodicImages {
 
@@ -55,14 +60,14 @@ public final class EpisodicImages {
         long[] imageShape();
 
         /**
-         * Writes an image's pixels, in [0, 1] and row-major, into a buffer.
+         * Writes an image's pixels, in [0, 1] and row-major, into a buffer with absolute puts.
          *
          * @param c the class
          * @param i the image, below {@link #images(int)}
          * @param out the buffer
          * @param offset where the image starts in it
          */
-        void copy(int c, int i, float[] out, int offset);
+        void copy(int c, int i, FloatBuffer out, int offset);
     }
 
     private final Classes classes;
@@ -71,6 +76,13 @@ public final class EpisodicImages {
     private final Map<Split, Long> seeds = new EnumMap<>(Split.class);
     private final DataType dataType;
     private final int imageSize;
+    /**
+     * One native buffer that every draw fills and the engine copies from. Fresh Java arrays per
+     * chunk would become direct buffers that only a garbage collection frees, so an evaluation's
+     * memory would grow with its episode count until the collector ran (measured: 1.27 GB peak
+     * RSS for 200 episodes, 1.69 GB for 2,000).
+     */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(0);
 
     /**
      * A sampler.
@@ -166,10 +178,21 @@ public final class EpisodicImages {
         int ways = shape.ways();
         int shots = shape.shots();
         int queries = shape.queries();
-        float[] support = new float[tasks * ways * shots * imageSize];
-        float[] query = new float[tasks * ways * queries * imageSize];
-        long[] supportLabels = new long[tasks * ways * shots];
-        long[] queryLabels = new long[tasks * ways * queries];
+        int supportCount = tasks * ways * shots;
+        int queryCount = tasks * ways * queries;
+        long[] bounds = {0, 4L * supportCount * imageSize, 0, 0, 0};
+        bounds[2] = align(bounds[1] + 4L * queryCount * imageSize);
+        bounds[3] = bounds[2] + 8L * supportCount;
+        bounds[4] = bounds[3] + 8L * queryCount;
+        reserve(bounds[4]);
+        ByteBuffer supportBytes = region(bounds[0], bounds[1]);
+        ByteBuffer queryBytes = region(bounds[1], bounds[2]);
+        ByteBuffer supportLabelBytes = region(bounds[2], bounds[3]);
+        ByteBuffer queryLabelBytes = region(bounds[3], bounds[4]);
+        FloatBuffer support = supportBytes.asFloatBuffer();
+        FloatBuffer query = queryBytes.asFloatBuffer();
+        LongBuffer supportLabels = supportLabelBytes.asLongBuffer();
+        LongBuffer queryLabels = queryLabelBytes.asLongBuffer();
         for (int t = 0; t < tasks; t++) {
             int[] chosen = distinct(pool.length, ways, rng);
             for (int j = 0; j < ways; j++) {
@@ -179,27 +202,44 @@ public final class EpisodicImages {
                     if (k < shots) {
                         int at = (t * ways + j) * shots + k;
                         classes.copy(c, images[k], support, at * imageSize);
-                        supportLabels[at] = j;
+                        supportLabels.put(at, j);
                     } else {
                         int at = (t * ways + j) * queries + (k - shots);
                         classes.copy(c, images[k], query, at * imageSize);
-                        queryLabels[at] = j;
+                        queryLabels.put(at, j);
                     }
                 }
             }
         }
+        Shape image = new Shape(classes.imageShape());
         return new TaskBatch(
-                inputs(manager, support, tasks, ways * shots),
-                manager.create(supportLabels, new Shape(tasks, (long) ways * shots)),
-                inputs(manager, query, tasks, ways * queries),
-                manager.create(queryLabels, new Shape(tasks, (long) ways * queries)));
+                owned(manager, supportBytes, new Shape(tasks, (long) ways * shots).addAll(image), DataType.FLOAT32, dataType),
+                owned(manager, supportLabelBytes, new Shape(tasks, (long) ways * shots), DataType.INT64, DataType.INT64),
+                owned(manager, queryBytes, new Shape(tasks, (long) ways * queries).addAll(image), DataType.FLOAT32, dataType),
+                owned(manager, queryLabelBytes, new Shape(tasks, (long) ways * queries), DataType.INT64, DataType.INT64));
     }
 
-    private NDArray inputs(NDManager manager, float[] pixels, int tasks, int n) {
-        Shape s = new Shape(tasks, n).addAll(new Shape(classes.imageShape()));
-        // create() wraps a Java buffer; the copy lives in torch's memory and the wrapper goes now.
-        try (NDArray wrapped = manager.create(pixels, s)) {
-            return dataType == DataType.FLOAT32 ? wrapped.duplicate() : wrapped.toType(dataType, false);
+    private static long align(long bytes) {
+        return (bytes + 7) / 8 * 8;
+    }
+
+    private void reserve(long bytes) {
+        if (scratch.capacity() < bytes) {
+            scratch = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder());
+        }
+    }
+
+    /** Bytes {@code [from, to)} of the scratch buffer, native order, sharing its memory. */
+    private ByteBuffer region(long from, long to) {
+        ByteBuffer b = scratch.duplicate();
+        b.limit(Math.toIntExact(to)).position(Math.toIntExact(from));
+        return b.slice().order(ByteOrder.nativeOrder());
+    }
+
+    /** A torch-owned copy of a region; the engine reads the direct buffer in place, without a copy of its own. */
+    private static NDArray owned(NDManager manager, ByteBuffer bytes, Shape shape, DataType stored, DataType type) {
+        try (NDArray wrapped = manager.create(bytes, shape, stored)) {
+            return type == stored ? wrapped.duplicate() : wrapped.toType(type, false);
         }
     }
 

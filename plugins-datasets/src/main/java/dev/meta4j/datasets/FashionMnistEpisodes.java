@@ -113,7 +113,7 @@ public final class FashionMnistEpisodes extends EpisodicImageSource {
         }
 
         @Override
-        public void copy(int c, int i, float[] out, int offset) {
+        public void copy(int c, int i, java.nio.FloatBuffer out, int offset) {
             int code = byLabel[c / ROTATIONS][i];
             byte[] px = files[code >>> 24].images();
             int base = (code & 0xffffff) * PIXELS;
@@ -130,7 +130,7 @@ public final class FashionMnistEpisodes extends EpisodicImageSource {
                         case 2 -> { sy = n - 1 - y; sx = n - 1 - x; }
                         default -> { sy = n - 1 - x; sx = y; }
                     }
-                    out[offset + y * n + x] = (px[base + sy * n + sx] & 0xff) / 255f;
+                    out.put(offset + y * n + x, (px[base + sy * n + sx] & 0xff) / 255f);
                 }
             }
         }

@@ -87,7 +87,7 @@ class FashionMnistEpisodesTest {
         EpisodicImages.Classes images = imagesOf(d);
         for (int c = 0; c < images.count(); c++) {
             for (int i = 0; i < images.images(c); i++) {
-                images.copy(c, i, buf, 0);
+                images.copy(c, i, java.nio.FloatBuffer.wrap(buf), 0);
                 out.put(Arrays.toString(buf), new int[] {c, i});
             }
         }
@@ -106,10 +106,10 @@ class FashionMnistEpisodesTest {
         float[] r2 = new float[784];
         float[] r3 = new float[784];
         int label = 3;
-        images.copy(label * 4, 0, r0, 0);
-        images.copy(label * 4 + 1, 0, r1, 0);
-        images.copy(label * 4 + 2, 0, r2, 0);
-        images.copy(label * 4 + 3, 0, r3, 0);
+        images.copy(label * 4, 0, java.nio.FloatBuffer.wrap(r0), 0);
+        images.copy(label * 4 + 1, 0, java.nio.FloatBuffer.wrap(r1), 0);
+        images.copy(label * 4 + 2, 0, java.nio.FloatBuffer.wrap(r2), 0);
+        images.copy(label * 4 + 3, 0, java.nio.FloatBuffer.wrap(r3), 0);
         // the first training-file image of label 3, straight from the fixture's bytes
         int first = 0;
         while (data.trainLabels()[first] != label) {
