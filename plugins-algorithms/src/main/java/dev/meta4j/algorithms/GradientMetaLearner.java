@@ -145,6 +145,7 @@ abstract class GradientMetaLearner implements Algorithm {
                         + " the step, but a meta-batch draws new tasks every step; use a gradient-based method"
                         + " (mgda, pcgrad, cagrad, imtl, nashmtl)");
             }
+            weighting.init(metaBatch); // before parameters(), which per-task methods create here
             if (weighting.parameters().size() > 0) {
                 throw new IllegalArgumentException("this weighting method learns parameters of its own for each task"
                         + " slot, but a meta-batch draws new tasks every step; use a gradient-based method (mgda,"
@@ -155,7 +156,6 @@ abstract class GradientMetaLearner implements Algorithm {
                         + " representation, which a meta-batch of tasks does not have; use mgda, pcgrad, cagrad,"
                         + " imtl or nashmtl");
             }
-            weighting.init(metaBatch);
             this.all = all.concat(weighting.parameters());
         }
     }
