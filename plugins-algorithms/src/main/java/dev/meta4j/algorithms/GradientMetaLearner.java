@@ -198,13 +198,9 @@ abstract class GradientMetaLearner implements Algorithm {
         GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
         try (Autograd.Scope rec = autograd.record()) {
             if (batched()) {
-                int t = batch.taskCount();
-                InnerLoop.Adapted a = inner.adapt(InnerLoop.taskBatched(init, t),
-                        (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), steps, mode);
-                NDArray query = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP)
-                        .mean();
-                NDList grads = autograd.grad(query, params.arrays(), GraphMode.RELEASE);
-                return new MetaGradient(query, orNaN(a.firstSupportLoss(), query), grads);
+                Batched b = adaptBatched(inner, init, batch, steps, mode);
+                NDList grads = autograd.grad(b.query(), params.arrays(), GraphMode.RELEASE);
+                return new MetaGradient(b.query(), b.support(), grads);
             }
             NDArray total = null;
             NDArray supportTotal = null;
@@ -238,12 +234,11 @@ abstract class GradientMetaLearner implements Algorithm {
         int t = batch.taskCount();
         GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
         try (Autograd.Scope rec = autograd.record()) {
-            Params copies = InnerLoop.taskBatched(model, t);
-            InnerLoop.Adapted a = loop.adapt(copies,
-                    (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), innerSteps, mode);
-            NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
-            NDArray query = perTask.mean();
-            NDArray support = orNaN(a.firstSupportLoss(), query);
+            Batched b = adaptBatched(loop, model, batch, innerSteps, mode);
+            Params copies = b.copies();
+            NDArray perTask = b.perTaskQuery();
+            NDArray query = b.query();
+            NDArray support = b.support();
             Need need = weighting.need(clock.step());
             if (need == Need.REPRESENTATION_GRADIENTS) {
                 throw new IllegalStateException("the weighting method asks for gradients of a shared representation,"
@@ -310,10 +305,34 @@ abstract class GradientMetaLearner implements Algorithm {
         return value != null ? value : like.getManager().create(Double.NaN).toType(like.getDataType(), false);
     }
 
+    /**
+     * The task-batched adaptation both meta-gradients start from, in the caller's recording scope
+     * (the copies must be recorded to be a function of {@code init}).
+     *
+     * @param copies the task-batched copies of the initialisation the inner loop started from
+     * @param perTaskQuery the query loss of each task after adaptation, {@code [T]}
+     * @param query their mean
+     * @param support the mean support loss before the first step (NaN after zero steps)
+     */
+    private record Batched(Params copies, NDArray perTaskQuery, NDArray query, NDArray support) {}
+
+    private Batched adaptBatched(InnerLoop inner, Params init, TaskBatch batch, int steps, GraphMode mode) {
+        Params copies = InnerLoop.taskBatched(init, batch.taskCount());
+        InnerLoop.Adapted a = inner.adapt(copies,
+                (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), steps, mode);
+        NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
+        NDArray query = perTask.mean();
+        return new Batched(copies, perTask, query, orNaN(a.firstSupportLoss(), query));
+    }
+
     /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
     private NDArray losses(Params p, NDArray x, NDArray y, int innerStep) {
-        Forward f = innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
-        return task.loss(backbone.forward(p, x, f).get(0), Targets.of(y));
+        return task.loss(backbone.forward(p, x, forward(innerStep)).get(0), Targets.of(y));
+    }
+
+    /** A training-mode forward context, at an inner step or outside the inner loop. */
+    private Forward forward(int innerStep) {
+        return innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
     }
 
     @Override
@@ -373,7 +392,7 @@ abstract class GradientMetaLearner implements Algorithm {
      * A backbone without task batching runs task by task.
      */
     private NDArray predict(Params fast, NDArray x, boolean batched, int innerStep, NDArray targets) {
-        Forward f = innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
+        Forward f = forward(innerStep);
         NDArray pred;
         if (batched) {
             pred = backbone.forward(fast, x, f).get(0);

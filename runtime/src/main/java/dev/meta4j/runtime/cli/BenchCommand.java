@@ -132,10 +132,15 @@ final class BenchCommand implements Callable<Integer> {
             long total = warmup + (long) steps;
             int windows = Math.max(1, Math.min(repeats, steps));
             long[] next = new long[experiments.size()];
+            long[] stepsPerEpoch = new long[experiments.size()];
+            for (int v = 0; v < experiments.size(); v++) {
+                Experiment e = experiments.get(v);
+                stepsPerEpoch[v] = RunLength.of(e.config().experiment(), e.algorithm().stepsPerEpoch()).stepsPerEpoch();
+            }
             for (int v = 0; v < experiments.size(); v++) {
                 experiments.get(v).applyThreads();
                 for (; next[v] < warmup; next[v]++) {
-                    step(experiments.get(v), next[v], total);
+                    step(experiments.get(v), next[v], total, stepsPerEpoch[v]);
                 }
             }
             double[][] rates = new double[experiments.size()][windows];
@@ -146,7 +151,7 @@ final class BenchCommand implements Callable<Integer> {
                     e.applyThreads(); // variants may differ in experiment.threads
                     long t0 = System.nanoTime();
                     for (long i = 0; i < n; i++, next[v]++) {
-                        step(e, next[v], total);
+                        step(e, next[v], total, stepsPerEpoch[v]);
                     }
                     rates[v][w] = n / ((System.nanoTime() - t0) / 1e9);
                 }
@@ -164,8 +169,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The trainer's own step, on a clock as long as the measurement, so a schedule runs its course. */
-    private static void step(Experiment e, long s, long total) {
-        e.trainStep(new TrainingClock(s, total, RunLength.of(e.config().experiment(), e.algorithm().stepsPerEpoch()).stepsPerEpoch()));
+    private static void step(Experiment e, long s, long total, long stepsPerEpoch) {
+        e.trainStep(new TrainingClock(s, total, stepsPerEpoch));
     }
 
     private static double[] round(double[] v) {

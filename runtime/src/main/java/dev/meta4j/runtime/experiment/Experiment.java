@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.StateDict;
+import dev.meta4j.api.Split;
 import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.data.DataSpec;
@@ -154,6 +156,20 @@ public final class Experiment implements AutoCloseable {
         try (NDManager stepManager = manager.newSubManager()) {
             algorithm.parameters().tempAttach(stepManager);
             return new TrainedStep(lr, algorithm.trainStep(new Step(at, lr, stepManager)));
+        }
+    }
+
+    /**
+     * One evaluation of the algorithm, in a manager closed after it, with the parameters
+     * attached to it, like {@link #trainStep}.
+     *
+     * @param split the held-out split
+     * @return the metrics and figures
+     */
+    public Evaluation evaluate(Split split) {
+        try (NDManager m = manager.newSubManager()) {
+            algorithm.parameters().tempAttach(m);
+            return algorithm.evaluate(split, m);
         }
     }
 

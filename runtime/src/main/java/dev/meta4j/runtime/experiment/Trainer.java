@@ -248,11 +248,7 @@ public final class Trainer {
     }
 
     private Metrics evaluate(Split split, String label, long step, MetricsLog metrics, boolean plots) throws IOException {
-        Evaluation ev;
-        try (NDManager m = experiment.manager().newSubManager()) {
-            algorithm.parameters().tempAttach(m);
-            ev = algorithm.evaluate(split, m);
-        }
+        Evaluation ev = experiment.evaluate(split);
         metrics.write(step, label, Double.NaN, ev.metrics());
         if (plots) {
             for (Figure f : ev.figures()) {
