@@ -119,11 +119,12 @@ abstract class GradientMetaLearner implements Algorithm {
         this.task = source.spec().tasks().get(0);
         this.model = backbone.init(source.spec(), rng.split("init"), manager, dataType);
         if (model.hasBuffers()) {
-            // which statistics an inner step uses and updates (per step, transductive or not) is
-            // MAML++'s question; until it is answered, a model with buffers is refused, not guessed
+            // which running statistics an inner step would use and update (per step or shared) is
+            // MAML++'s question (BNRS); MAML's own code normalises transductively and keeps none
             throw new IllegalArgumentException("this meta-learner does not adapt models with non-trained state"
-                    + " (buffers " + model.buffers().names() + ", such as batch norm statistics) yet; use a model"
-                    + " without batch norm");
+                    + " (buffers " + model.buffers().names() + ", such as batch norm running statistics); use"
+                    + " transductive batch norm (model.bn-mode = transductive, as MAML's code) or a model without"
+                    + " batch norm");
         }
         this.adapts = adapts(model);
         Params adapted = model.filter(adapts);

@@ -17,8 +17,6 @@ import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.ClassificationTask;
-import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.EpisodeShape;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.data.Targets;
@@ -27,15 +25,10 @@ import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.TrainingClock;
-import dev.meta4j.datasets.EpisodicImageSource;
-import dev.meta4j.datasets.EpisodicImages;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.FiniteDifferences;
 import dev.meta4j.runtime.testing.PluginTestKit;
 import dev.meta4j.runtime.testing.TestComponents;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,49 +132,9 @@ class ProtoNetTest {
 
     // ---- the algorithm on a synthetic image collection ----
 
-    /** 12 classes of 8x8 images: class c is noise plus a bright 2x2 patch at a place of its own. */
-    private static final class Patches implements EpisodicImages.Classes {
-        @Override
-        public int count() {
-            return 12;
-        }
-
-        @Override
-        public int images(int c) {
-            return 30;
-        }
-
-        @Override
-        public long[] imageShape() {
-            return new long[] {1, 8, 8};
-        }
-
-        @Override
-        public void copy(int c, int i, java.nio.FloatBuffer out, int offset) {
-            Rng noise = new Rng(c * 1000L + i);
-            int py = 2 * (c / 4);
-            int px = 2 * (c % 4);
-            for (int k = 0; k < 64; k++) {
-                int y = k / 8;
-                int x = k % 8;
-                boolean patch = y >= py && y < py + 2 && x >= px && x < px + 2;
-                out.put(offset + k, (float) (patch ? 0.8 + 0.2 * noise.nextDouble() : 0.3 * noise.nextDouble()));
-            }
-        }
-    }
-
-    /** The test's dataset: the shared sampler over {@link Patches}, classes 0-5 / 6-8 / 9-11. */
+    /** The test's dataset: {@link PatchEpisodes}, 5-way training episodes. */
     private static TaskSource patchEpisodes(int ways, int shots) {
-        Map<Split, int[]> classes = new EnumMap<>(Split.class);
-        classes.put(Split.TRAIN, new int[] {0, 1, 2, 3, 4, 5});
-        classes.put(Split.VALIDATION, new int[] {6, 7, 8});
-        classes.put(Split.TEST, new int[] {9, 10, 11});
-        Map<Split, EpisodeShape> shapes = new EnumMap<>(Split.class);
-        shapes.put(Split.TRAIN, new EpisodeShape(5, shots, 4));
-        shapes.put(Split.VALIDATION, new EpisodeShape(ways, shots, 5));
-        shapes.put(Split.TEST, new EpisodeShape(ways, shots, 5));
-        return new EpisodicImageSource(new EpisodicImages(new Patches(), classes, shapes, 1, 2, DataType.FLOAT64),
-                new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("class", ways))));
+        return PatchEpisodes.of(5, ways, shots, DataType.FLOAT64);
     }
 
     private static ProtoNet protonet(String algo, String model) {
@@ -208,7 +161,7 @@ class ProtoNetTest {
 
     @Test
     void learnsSeparableClassesAndEvaluatesTheSameInAnyChunkSize() {
-        ProtoNet pn = protonet("test-episodes = 30, eval-chunk = 1", "channels = 8, blocks = 2");
+        ProtoNet pn = protonet("test-episodes = 30, eval-chunk = 1", "channels = 8, blocks = 2, bn-mode = inductive");
         Metrics start = pn.evaluate(Split.TEST, kit.manager()).metrics();
         String runningMean = "encoder.block1.bn.running-mean";
         double[] rm0 = pn.parameters().get(runningMean).toDoubleArray();
@@ -233,7 +186,7 @@ class ProtoNetTest {
         assertArrayEquals(rm1, pn.parameters().get(runningMean).toDoubleArray());
 
         // The same parameters, evaluated in chunks of 7 episodes.
-        ProtoNet chunked = protonet("test-episodes = 30, eval-chunk = 7", "channels = 8, blocks = 2");
+        ProtoNet chunked = protonet("test-episodes = 30, eval-chunk = 7", "channels = 8, blocks = 2, bn-mode = inductive");
         for (int i = 0; i < pn.parameters().size(); i++) {
             chunked.parameters().arrays().get(i).set(pn.parameters().arrays().get(i).toByteBuffer());
         }

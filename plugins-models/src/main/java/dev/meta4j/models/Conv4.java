@@ -1,7 +1,6 @@
 package dev.meta4j.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,6 +12,7 @@ import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Task;
 import dev.meta4j.api.model.Backbone;
@@ -23,9 +23,22 @@ import dev.meta4j.api.model.Params;
 
 /**
  * The four-block convolutional network of few-shot learning (Vinyals et al. 2016; Snell et al.
- * 2017; Finn et al. 2017): {@code blocks} times conv 3×3 (padding 1, {@code channels} filters),
- * batch norm, ReLU, max-pool 2, then flatten. On 28×28 inputs the embedding has {@code channels}
- * features (28 → 14 → 7 → 3 → 1), on 84×84 ones {@code 25 · channels}.
+ * 2017; Finn et al. 2017): {@code blocks} times conv 3×3 ({@code channels} filters), batch norm,
+ * ReLU and a downsampling, then flatten.
+ *
+ * <p>Downsampling: {@code max-pool} (conv stride 1, padding 1, then max-pool 2; on 28×28 inputs
+ * the embedding has {@code channels} features, 28 → 14 → 7 → 3 → 1, on 84×84 ones {@code 25 ·
+ * channels}), or {@code stride}, the variant of MAML's code for Omniglot (conv stride 2, padding
+ * 1, no pooling, 28 → 14 → 7 → 4 → 2, then the mean over the remaining pixels, so the embedding
+ * has {@code channels} features). MAML's TensorFlow code pads "SAME", which for even sides puts
+ * the extra zero row and column at the bottom and right; ours pads one on each side, as
+ * learn2learn's PyTorch port does: the same sizes, shifted sampling positions.
+ *
+ * <p>Batch norm: {@code transductive} (the default, as MAML's code: every batch, a support set or
+ * a query set, is normalised with its own statistics, in training and in evaluation, and there
+ * are no running statistics) or {@code inductive} (PyTorch's {@code BatchNorm2d} in train/eval
+ * mode, the official ProtoNet code's: running statistics as buffers, used at evaluation). See
+ * {@link BatchNorm}.
  *
  * <p>With {@code head = none} the network is the encoder alone and its output is the embedding
  * (Prototypical Networks). With {@code head = linear} every task of the dataset gets a linear
@@ -33,11 +46,13 @@ import dev.meta4j.api.model.Params;
  *
  * <p>Parameters: {@code encoder.block<i>.conv.weight/bias} (PyTorch's {@code nn.Conv2d} default
  * initialisation, U(±1/sqrt(fan_in)), drawn from the given {@link Rng} in order), {@code
- * encoder.block<i>.bn.weight/bias} (ones, zeros) and the buffers {@code
- * encoder.block<i>.bn.running-mean/running-var} (see {@link BatchNorm}); with a head, {@code
- * head.<task>.weight/bias}. Task-batched parameters ({@link Params#replicate}) run the
- * convolutions task by task and the batch norm over all tasks at once, each with its own
- * statistics. Convolutions go through {@link PluginContext#convolution()} (the oneDNN trap).
+ * encoder.block<i>.bn.weight/bias} (ones, zeros), the inductive buffers {@code
+ * encoder.block<i>.bn.running-mean/running-var}, and with a head {@code head.<task>.weight/bias}.
+ * Task-batched parameters ({@link Params#replicate}, {@code [T, ...]}) run the whole meta-batch as
+ * one graph: the tasks are folded into the channels, {@code [T, N, C, H, W] → [N, T·C, H, W]},
+ * every convolution is one grouped convolution with {@code T} groups, and every batch norm one
+ * pass with per-task statistics. Convolutions go through {@link PluginContext#convolution()} (the
+ * oneDNN trap).
  */
 public final class Conv4 implements Backbone {
 
@@ -47,6 +62,7 @@ public final class Conv4 implements Backbone {
     private final int blocks;
     private final int channels;
     private final boolean linearHead;
+    private final boolean strided;
     private final Convolution convolution;
     private final BatchNorm[] norms;
 
@@ -54,6 +70,8 @@ public final class Conv4 implements Backbone {
         this.blocks = c.getInt("blocks");
         this.channels = c.getInt("channels");
         this.linearHead = c.getString("head").equals("linear");
+        this.strided = c.getString("downsample").equals("stride");
+        boolean transductive = c.getString("bn-mode").equals("transductive");
         double momentum = c.getDouble("bn-momentum");
         double eps = c.getDouble("bn-eps");
         if (blocks < 1 || channels < 1) {
@@ -65,7 +83,7 @@ public final class Conv4 implements Backbone {
         this.convolution = convolution;
         this.norms = new BatchNorm[blocks];
         for (int i = 0; i < blocks; i++) {
-            norms[i] = new BatchNorm(block(i) + ".bn", momentum, eps, autograd);
+            norms[i] = new BatchNorm(block(i) + ".bn", momentum, eps, transductive, autograd);
         }
     }
 
@@ -73,10 +91,10 @@ public final class Conv4 implements Backbone {
         return "encoder.block" + (i + 1);
     }
 
-    /** Side after {@code blocks} same-padded convolutions and floor max-pools. */
+    /** Side after {@code blocks} blocks: floor halving by max-pools, ceil halving by strided convolutions. */
     private long encodedSide(long side) {
         for (int i = 0; i < blocks; i++) {
-            side /= 2;
+            side = strided ? (side + 1) / 2 : side / 2;
         }
         return side;
     }
@@ -85,11 +103,11 @@ public final class Conv4 implements Backbone {
      * The embedding's width for a dataset.
      *
      * @param spec the dataset's shape
-     * @return {@code channels · h · w} after the blocks
+     * @return {@code channels · h · w} after the blocks ({@code channels} when strided: the mean over pixels)
      */
     long embeddingSize(DataSpec spec) {
         long[] in = spec.inputShape();
-        return channels * encodedSide(in[1]) * encodedSide(in[2]);
+        return strided ? channels : channels * encodedSide(in[1]) * encodedSide(in[2]);
     }
 
     @Override
@@ -130,33 +148,37 @@ public final class Conv4 implements Backbone {
     public NDArray encode(Params params, NDArray input, Forward forward) {
         boolean batched = params.get(block(0) + ".conv.bias").getShape().dimension() == 2;
         NDArray h = input;
+        long tasks = 1;
+        if (batched) {
+            // [T, N, C, H, W] -> [N, T·C, H, W]: task t's channels are block t of the channels.
+            Shape s = input.getShape();
+            tasks = s.get(0);
+            h = input.transpose(1, 0, 2, 3, 4).reshape(s.get(1), tasks * s.get(2), s.get(3), s.get(4));
+        }
+        int groups = Math.toIntExact(tasks);
+        int stride = strided ? 2 : 1;
         for (int i = 0; i < blocks; i++) {
             NDArray w = params.get(block(i) + ".conv.weight");
             NDArray bias = params.get(block(i) + ".conv.bias");
-            h = batched ? convolveEachTask(h, w, bias) : convolution.conv2d(h, w, bias, 1, 1);
+            if (batched) {
+                Shape ws = w.getShape();
+                w = w.reshape(ws.get(0) * ws.get(1), ws.get(2), ws.get(3), ws.get(4));
+                bias = bias.reshape(-1);
+            }
+            h = convolution.conv2d(h, w, bias, stride, 1, groups);
             h = Activation.relu(norms[i].apply(params, h, forward));
-            h = batched ? poolEachTask(h) : Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false);
+            if (!strided) {
+                h = Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false);
+            }
         }
-        // [N, C, h, w] -> [N, C·h·w], or [T, N, ...] -> [T, N, C·h·w], as PyTorch's view(N, -1).
-        Shape s = h.getShape();
-        return batched ? h.reshape(s.get(0), s.get(1), -1) : h.reshape(s.get(0), -1);
-    }
-
-    /** Task {@code t}'s images with task {@code t}'s filters; the convolution has no task groups. */
-    private NDArray convolveEachTask(NDArray x, NDArray w, NDArray bias) {
-        NDList out = new NDList();
-        for (int t = 0; t < x.getShape().get(0); t++) {
-            out.add(convolution.conv2d(x.get(t), w.get(t), bias.get(t), 1, 1));
+        if (strided) {
+            // DJL's PyTorch mean takes one axis only (DESIGN.md): a sum over both, then / pixels.
+            Shape hs = h.getShape();
+            h = h.sum(new int[] {2, 3}).div(Scalar.of(h.getManager(), hs.get(2) * hs.get(3), h.getDataType()));
         }
-        return NDArrays.stack(out);
-    }
-
-    private static NDArray poolEachTask(NDArray x) {
-        Shape s = x.getShape();
-        NDArray pooled = Pool.maxPool2d(x.reshape(s.get(0) * s.get(1), s.get(2), s.get(3), s.get(4)), POOL, POOL,
-                NO_PADDING, false);
-        Shape p = pooled.getShape();
-        return pooled.reshape(s.get(0), s.get(1), p.get(1), p.get(2), p.get(3));
+        // [N, C, h, w] -> [N, C·h·w], as PyTorch's view(N, -1); folded: [N, T·C, h, w] -> [T, N, C·h·w].
+        long n = h.getShape().get(0);
+        return batched ? h.reshape(n, tasks, -1).transpose(1, 0, 2) : h.reshape(n, -1);
     }
 
     @Override
@@ -179,7 +201,7 @@ public final class Conv4 implements Backbone {
 
         @Override
         public String summary() {
-            return "four conv3x3-BN-ReLU-maxpool blocks (Vinyals/Snell/Finn few-shot backbone); embedding or linear heads";
+            return "four conv3x3-BN-ReLU-downsample blocks (Vinyals/Snell/Finn few-shot backbone); embedding or linear heads";
         }
 
         @Override

@@ -77,7 +77,7 @@ class Conv4Test {
         Params.Builder b = Params.builder()
                 .add("x", leaf(m, gaussian(rng, n * c * hw * hw, 2.0, 0.5), new Shape(n, c, hw, hw)));
         Params.Builder layer = Params.builder();
-        new BatchNorm("bn", 0.1, 1e-5, kit.autograd()).declare(layer, Params.ENCODER, c, m, DataType.FLOAT64);
+        new BatchNorm("bn", 0.1, 1e-5, false, kit.autograd()).declare(layer, Params.ENCODER, c, m, DataType.FLOAT64);
         Params declared = layer.build();
         // Move scale and shift away from (1, 0) so that their gradients are not special.
         b.add("bn.weight", leaf(m, gaussian(rng, c, 0.5, 1.0), new Shape(c)));
@@ -93,7 +93,7 @@ class Conv4Test {
 
     @Test
     void batchNormTrainingGradientMatchesFiniteDifferences() {
-        BatchNorm bn = new BatchNorm("bn", 0.1, 1e-5, kit.autograd());
+        BatchNorm bn = new BatchNorm("bn", 0.1, 1e-5, false, kit.autograd());
         Rng rng = new Rng(11);
         try (NDManager m = kit.manager().newSubManager()) {
             Params p = bnParams(m, rng, 4, 3, 3);
@@ -120,7 +120,7 @@ class Conv4Test {
 
     @Test
     void trainingUpdatesRunningStatisticsAndEvaluationUsesThem() {
-        BatchNorm bn = new BatchNorm("bn", 0.25, 1e-5, kit.autograd());
+        BatchNorm bn = new BatchNorm("bn", 0.25, 1e-5, false, kit.autograd());
         Rng rng = new Rng(12);
         try (NDManager m = kit.manager().newSubManager()) {
             Params p = bnParams(m, rng, 5, 2, 2);
@@ -163,7 +163,7 @@ class Conv4Test {
 
     @Test
     void embeddingShapesNamesAndBuffers() {
-        Conv4 net = model(kit32, "");
+        Conv4 net = model(kit32, "bn-mode = inductive");
         Params p = net.init(OMNIGLOT_LIKE, new Rng(0), kit32.manager(), DataType.FLOAT32);
         assertEquals(0, p.headCount(), "head = none is an embedding network");
         assertEquals(24, p.size());
@@ -214,7 +214,7 @@ class Conv4Test {
 
     @Test
     void taskBatchedPassEqualsPerTaskPassesWithPerTaskStatistics() {
-        Conv4 net = model(kit, "channels = 4, head = linear");
+        Conv4 net = model(kit, "channels = 4, head = linear, bn-mode = inductive");
         DataSpec spec = new DataSpec(new long[] {1, 16, 16}, List.of(new ClassificationTask("y", 3)));
         try (NDManager m = kit.manager().newSubManager()) {
             Params p = net.init(spec, new Rng(3), m, DataType.FLOAT64);
@@ -255,6 +255,94 @@ class Conv4Test {
             };
             double err = FiniteDifferences.trainableGradientError(loss, p, kit.autograd(), 1e-6, m);
             assertTrue(err < 1e-6, "relative error " + err);
+        }
+    }
+
+    @Test
+    void transductiveBatchNormHasNoBuffersAndNormalisesEveryBatchWithItsOwnStatistics() {
+        Conv4 net = model(kit, "channels = 4, blocks = 2");
+        DataSpec spec = new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("y", 3)));
+        try (NDManager m = kit.manager().newSubManager()) {
+            Params p = net.init(spec, new Rng(3), m, DataType.FLOAT64);
+            assertFalse(p.hasBuffers(), "transductive batch norm keeps no running statistics");
+            assertEquals(p.size(), p.trainable().size());
+            NDArray x = m.create(gaussian(new Rng(5), 6 * 64, 1, 0), new Shape(6, 1, 8, 8));
+            double[] train = net.forward(p, x, Forward.training(new Rng(0))).get(0).toDoubleArray();
+            double[] eval = net.forward(p, x, Forward.evaluation(new Rng(0))).get(0).toDoubleArray();
+            assertArrayEquals(train, eval, 1e-12, "evaluation uses the batch's statistics too");
+            // Each image's embedding depends on the other images of its batch (transduction).
+            double[] firstThree = net.forward(p, x.get("0:3"), Forward.evaluation(new Rng(0))).get(0).toDoubleArray();
+            double diff = 0;
+            for (int i = 0; i < firstThree.length; i++) {
+                diff = Math.max(diff, Math.abs(firstThree[i] - eval[i]));
+            }
+            assertTrue(diff > 1e-6, "a different batch, different statistics");
+        }
+    }
+
+    @Test
+    void stridedVariantIsMamlsOmniglotNetwork() {
+        Conv4 net = model(kit32, "downsample = stride, head = linear");
+        Params p = net.init(OMNIGLOT_LIKE, new Rng(0), kit32.manager(), DataType.FLOAT32);
+        assertEquals(new Shape(5, 64), p.get("head.y.weight").getShape(), "28 -> 14 -> 7 -> 4 -> 2, then the mean");
+        try (NDManager m = kit32.manager().newSubManager()) {
+            p.tempAttach(m);
+            NDArray x = m.randomUniform(0f, 1f, new Shape(3, 1, 28, 28));
+            assertEquals(new Shape(3, 5), net.forward(p, x, Forward.training(new Rng(0))).get(0).getShape());
+            Params embedding = model(kit32, "downsample = stride").init(OMNIGLOT_LIKE, new Rng(0), m, DataType.FLOAT32);
+            DataSpec mini = new DataSpec(new long[] {3, 84, 84}, List.of(new ClassificationTask("y", 5)));
+            Conv4 net84 = model(kit32, "downsample = stride");
+            Params q = net84.init(mini, new Rng(0), m, DataType.FLOAT32);
+            assertEquals(new Shape(2, 64), net84.forward(q, m.randomUniform(0f, 1f, new Shape(2, 3, 84, 84)),
+                    Forward.evaluation(new Rng(0))).get(0).getShape());
+            assertEquals(16, embedding.size(), "conv and bn weight and bias in 4 blocks, no buffers");
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "downsample = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"max-pool", "stride"})
+    void foldedTaskBatchEqualsPerTaskPassesAndItsGradientsTheirs(String downsample) {
+        Conv4 net = model(kit, "channels = 4, head = linear, downsample = " + downsample);
+        DataSpec spec = new DataSpec(new long[] {2, 16, 16}, List.of(new ClassificationTask("y", 3)));
+        try (NDManager m = kit.manager().newSubManager()) {
+            Params p = net.init(spec, new Rng(3), m, DataType.FLOAT64);
+            int tasks = 3;
+            NDArray x = m.create(gaussian(new Rng(4), tasks * 5 * 2 * 256, 1, 0), new Shape(tasks, 5, 2, 16, 16));
+            // Different parameters per task, so that a mix-up of tasks would show.
+            Params batched = p.replicate(tasks).map(a -> {
+                NDArray noisy = a.add(m.create(gaussian(new Rng(a.getShape().size()), (int) a.getShape().size(), 0.1, 0),
+                        a.getShape()));
+                noisy.setRequiresGradient(true);
+                return noisy;
+            });
+            NDArray r = m.create(gaussian(new Rng(9), tasks * 5 * 3, 1, 0), new Shape(tasks, 5, 3));
+            NDList together;
+            double[] out;
+            try (Autograd.Scope rec = kit.autograd().record()) {
+                NDArray y = net.forward(batched, x, Forward.training(new Rng(0))).get(0);
+                out = y.toDoubleArray();
+                together = kit.autograd().grad(y.mul(r).sum(), batched.arrays(), GraphMode.RELEASE);
+            }
+            for (int t = 0; t < tasks; t++) {
+                final int task = t;
+                Params single = batched.map(a -> {
+                    NDArray one = a.get(task).duplicate();
+                    one.setRequiresGradient(true);
+                    return one;
+                });
+                try (Autograd.Scope rec = kit.autograd().record()) {
+                    NDArray y = net.forward(single, x.get(t), Forward.training(new Rng(0))).get(0);
+                    double[] alone = y.toDoubleArray();
+                    for (int i = 0; i < alone.length; i++) {
+                        assertEquals(alone[i], out[t * alone.length + i], 1e-10, "task " + t + " output " + i);
+                    }
+                    NDList g = kit.autograd().grad(y.mul(r.get(t)).sum(), single.arrays(), GraphMode.RELEASE);
+                    for (int k = 0; k < g.size(); k++) {
+                        assertArrayEquals(g.get(k).toDoubleArray(), together.get(k).get(t).toDoubleArray(), 1e-10,
+                                "task " + t + ", gradient of " + single.names().get(k));
+                    }
+                }
+            }
         }
     }
 }

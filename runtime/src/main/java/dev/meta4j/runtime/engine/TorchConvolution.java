@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.meta4j.api.model.Convolution;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,7 +30,7 @@ public final class TorchConvolution implements Convolution {
 
     private final TorchScriptModule module;
     private final NDManager manager;
-    private final Map<Long, NDArray> geometries = new ConcurrentHashMap<>();
+    private final Map<List<Integer>, NDArray> geometries = new ConcurrentHashMap<>();
 
     /**
      * Compiles the convolution module.
@@ -43,24 +44,35 @@ public final class TorchConvolution implements Convolution {
 
     @Override
     public NDArray conv2d(NDArray input, NDArray weight, NDArray bias, int stride, int padding) {
+        return conv2d(input, weight, bias, stride, padding, 1);
+    }
+
+    @Override
+    public NDArray conv2d(NDArray input, NDArray weight, NDArray bias, int stride, int padding, int groups) {
         if (stride < 1 || padding < 0) {
             throw new IllegalArgumentException(
                     "stride must be at least 1 and padding at least 0, got " + stride + " and " + padding);
+        }
+        long in = input.getShape().get(1);
+        if (groups < 1 || in % groups != 0 || weight.getShape().get(0) % groups != 0
+                || in / groups != weight.getShape().get(1)) {
+            throw new IllegalArgumentException(groups + " groups do not fit an input of shape " + input.getShape()
+                    + " and a weight of shape " + weight.getShape());
         }
         NDList call = bias == null ? new NDList(input, weight) : new NDList(input, weight, bias);
         for (NDArray a : call) {
             a.setName(null); // TorchAutograd names its inputs "xs[]" (a list element)
         }
-        call.add(geometry(stride, padding));
+        call.add(geometry(stride, padding, groups));
         return module.call(bias == null ? "conv2d_nobias" : "conv2d", call).singletonOrThrow();
     }
 
-    // Stride and padding travel as a small int64 tensor, made once per geometry in torch-owned
-    // memory (an array over a Java buffer aliases memory that the GC may free).
-    private NDArray geometry(int stride, int padding) {
-        long key = ((long) stride << 32) | padding;
+    // Stride, padding and groups travel as a small int64 tensor, made once per geometry in
+    // torch-owned memory (an array over a Java buffer aliases memory that the GC may free).
+    private NDArray geometry(int stride, int padding, int groups) {
+        List<Integer> key = List.of(stride, padding, groups);
         return geometries.computeIfAbsent(key, k -> {
-            try (NDArray wrapped = manager.create(new long[] {stride, padding})) {
+            try (NDArray wrapped = manager.create(new long[] {stride, padding, groups})) {
                 return wrapped.duplicate();
             }
         });
@@ -68,16 +80,32 @@ public final class TorchConvolution implements Convolution {
 
     private static String source() {
         String head = "(self: __torch__." + CLASS_NAME + ", x: Tensor, w: Tensor";
-        String body = "    s = int(g[0])\n    p = int(g[1])\n"
+        // The first-layer fallback has no groups: it convolves group by group, each group's slice
+        // made contiguous (a slice of a channels-last input is not, and slow_conv2d's double
+        // backward then fails with "grad_weight must be contiguous").
+        String body = "    s = int(g[0])\n    p = int(g[1])\n    gr = int(g[2])\n"
                 + "    if x.is_cuda:\n"
-                + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p])\n"
-                + "    if x.requires_grad and torch.size(x, 1) < 4:\n"
-                + "      return torch._slow_conv2d_forward(x, w, [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
+                + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p], [1, 1], gr)\n"
+                + "    if x.requires_grad and torch.size(x, 1) // gr < 4:\n"
+                + "      if gr == 1:\n"
+                + "        return torch._slow_conv2d_forward(x, w, [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
+                + "      xs = torch.chunk(x, gr, 1)\n"
+                + "      ws = torch.chunk(w, gr, 0)\n"
+                + "BIAS_CHUNKS"
+                + "      outs: List[Tensor] = []\n"
+                + "      for i in range(gr):\n"
+                + "        outs.append(torch._slow_conv2d_forward(torch.contiguous(xs[i]), torch.contiguous(ws[i]),"
+                + " [torch.size(w, 2), torch.size(w, 3)],"
+                + " BIAS_I, [s, s], [p, p]))\n"
+                + "      return torch.cat(outs, 1)\n"
                 + "    return torch.conv2d(torch.contiguous(x, memory_format=2), torch.contiguous(w, memory_format=2),"
-                + " BIAS, [s, s], [p, p])\n";
+                + " BIAS, [s, s], [p, p], [1, 1], gr)\n";
+        String withBias = body.replace("BIAS_CHUNKS", "      bs = torch.chunk(b, gr, 0)\n").replace("BIAS_I", "bs[i]")
+                .replace("BIAS", "b");
+        String noBias = body.replace("BIAS_CHUNKS", "").replace("BIAS_I", "None").replace("BIAS", "None");
         return "class " + CLASS_NAME + "(Module):\n"
                 + "  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
-                + "  def conv2d" + head + ", b: Tensor, g: Tensor) -> Tensor:\n" + body.replace("BIAS", "b")
-                + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + body.replace("BIAS", "None");
+                + "  def conv2d" + head + ", b: Tensor, g: Tensor) -> Tensor:\n" + withBias
+                + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + noBias;
     }
 }

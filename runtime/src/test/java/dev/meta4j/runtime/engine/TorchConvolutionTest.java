@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.model.Convolution;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class TorchConvolutionTest {
 
-    /** n, in channels, side, out channels, kernel, stride, padding. */
+    /** n, in channels, side, out channels, kernel, stride, padding[, groups]. */
     private static final int[][] SHAPES = {
         {8, 10, 14, 20, 5, 1, 0}, // LeNet-HPS conv2
         {8, 1, 36, 10, 9, 1, 0}, // LeNet-HPS conv1
@@ -38,6 +39,13 @@ class TorchConvolutionTest {
         {4, 5, 9, 7, 3, 2, 0},
         {8, 16, 8, 32, 1, 1, 0},
         {8, 32, 10, 64, 3, 1, 1},
+        // task-batched conv4 (the meta-batch folded into the channels): first layers, where the
+        // fallback convolves group by group, and later ones with 32 and 64 filters
+        {5, 4, 28, 256, 3, 1, 1, 4},
+        {5, 12, 14, 20, 3, 1, 1, 4},
+        {5, 128, 10, 128, 3, 1, 1, 4},
+        {5, 256, 7, 256, 3, 2, 1, 4},
+        {3, 96, 9, 39, 3, 1, 1, 3},
     };
 
     @AfterEach
@@ -46,14 +54,15 @@ class TorchConvolutionTest {
     }
 
     private interface Conv {
-        NDArray apply(NDArray x, NDArray w, NDArray b, int stride, int padding);
+        NDArray apply(NDArray x, NDArray w, NDArray b, int stride, int padding, int groups);
     }
 
     /** The largest error, relative to the float64 value's largest magnitude, of y, dL/dx, dL/dw, dL/db. */
     private static double worstError(Conv conv, int[] s, TorchAutograd autograd, NDManager m) {
         Rng rng = new Rng(17L * s[1] + s[3]);
         double[] x = new double[s[0] * s[1] * s[2] * s[2]];
-        double[] w = new double[s[3] * s[1] * s[4] * s[4]];
+        int groups = s.length > 7 ? s[7] : 1;
+        double[] w = new double[s[3] * (s[1] / groups) * s[4] * s[4]];
         double[] b = new double[s[3]];
         for (double[] a : new double[][] {x, w, b}) {
             for (int i = 0; i < a.length; i++) {
@@ -63,7 +72,7 @@ class TorchConvolutionTest {
         List<NDArray> results = new ArrayList<>();
         for (DataType type : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
             NDArray xs = m.create(x, new Shape(s[0], s[1], s[2], s[2])).toType(type, false).duplicate();
-            NDArray ws = m.create(w, new Shape(s[3], s[1], s[4], s[4])).toType(type, false).duplicate();
+            NDArray ws = m.create(w, new Shape(s[3], s[1] / groups, s[4], s[4])).toType(type, false).duplicate();
             NDArray bs = m.create(b, new Shape(s[3])).toType(type, false).duplicate();
             NDList leaves = new NDList(xs, ws, bs);
             for (NDArray a : leaves) {
@@ -71,8 +80,9 @@ class TorchConvolutionTest {
             }
             try (var rec = autograd.record()) {
                 NDArray y = type == DataType.FLOAT64
-                        ? Conv2d.conv2d(xs, ws, bs, new Shape(s[5], s[5]), new Shape(s[6], s[6])).singletonOrThrow()
-                        : conv.apply(xs, ws, bs, s[5], s[6]);
+                        ? Conv2d.conv2d(xs, ws, bs, new Shape(s[5], s[5]), new Shape(s[6], s[6]), new Shape(1, 1),
+                                groups).singletonOrThrow()
+                        : conv.apply(xs, ws, bs, s[5], s[6], groups);
                 NDList g = autograd.grad(y.mul(y).sum(), leaves, GraphMode.RELEASE);
                 results.add(y.toType(DataType.FLOAT64, false));
                 for (NDArray gi : g) {
@@ -98,6 +108,7 @@ class TorchConvolutionTest {
         try (NDManager m = NDManager.newBaseManager()) {
             TorchAutograd autograd = new TorchAutograd(m);
             TorchConvolution conv = new TorchConvolution(m);
+            Convolution ungrouped = conv::conv2d;
             StringBuilder report = new StringBuilder();
             double worst = 0;
             for (int threads : new int[] {1, 2}) {
@@ -106,6 +117,10 @@ class TorchConvolutionTest {
                 for (int[] s : SHAPES) {
                     try (NDManager step = m.newSubManager()) {
                         double err = worstError(conv::conv2d, s, autograd, step);
+                        if (s.length > 7) {
+                            // the api's default: groups one by one through the ungrouped kernel
+                            err = Math.max(err, worstError(ungrouped::conv2d, s, autograd, step));
+                        }
                         worst = Math.max(worst, err);
                         report.append(String.format("%n  threads %d, %s: %.2g", threads, java.util.Arrays.toString(s), err));
                     }
@@ -122,7 +137,7 @@ class TorchConvolutionTest {
         try (NDManager m = NDManager.newBaseManager()) {
             TorchAutograd autograd = new TorchAutograd(m);
             TorchEngine.setThreads(1);
-            Conv djl = (x, w, b, stride, padding) -> Conv2d.conv2d(x, w, b, new Shape(stride, stride),
+            Conv djl = (x, w, b, stride, padding, groups) -> Conv2d.conv2d(x, w, b, new Shape(stride, stride),
                     new Shape(padding, padding)).singletonOrThrow();
             double err = worstError(djl, SHAPES[0], autograd, m);
             assumeTrue(err > 1e-3, "this CPU's channels-first float32 convolution is right (error " + err
