@@ -357,6 +357,8 @@ abstract class GradientMetaLearner implements Algorithm {
         if (marks.length > 2) {
             MeanCi95.of(perTask[2]).putInto(out, name + "-post-" + evalExtraSteps, d);
         }
+        // the protocol, beside the numbers it produced (summary.json)
+        out.put("inner-steps", evalSteps).put("episodes", evalTasks);
         List<Figure> figures = panels.isEmpty() ? List.of() : List.of(new Figure("adapted-fits", panels, 2));
         return new Evaluation(out.build(), figures);
     }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
@@ -187,19 +186,16 @@ public final class ProtoNet implements Algorithm {
             try (NDManager m = evalManager.newSubManager(); Autograd.Scope off = autograd.pause()) {
                 params.tempAttach(m);
                 TaskBatch b = episodes.next(evalChunk, m);
-                // Evaluation-mode embeddings depend on each image alone, so one pass embeds the chunk.
-                int t = b.taskCount();
-                long s = b.supportInputs().getShape().get(1);
-                long q = b.queryInputs().getShape().get(1);
-                NDArray x = b.supportInputs().concat(b.queryInputs(), 1);
-                Shape image = x.getShape().slice(2);
-                NDArray z = backbone.forward(params, x.reshape(new Shape(t * (s + q)).addAll(image)),
-                        Forward.evaluation(rng)).singletonOrThrow();
-                z = z.reshape(t, s + q, -1);
-                NDArray logits = logits(z.get(":, 0:" + s), b.supportTargets(), z.get(":, " + s + ":"), ways);
-                Targets y = Targets.of(b.queryTargets());
-                accuracy.addAll(doubles(task.score(logits, y)));
-                loss.addAll(doubles(task.loss(logits, y)));
+                // One pass per episode: with transductive batch norm an embedding depends on the
+                // batch, and the episode (support and queries) is the batch the protocol means;
+                // with inductive batch norm each image's embedding is its own either way.
+                for (int t = 0; t < b.taskCount(); t++) {
+                    TaskBatch e = b.episode(t);
+                    NDArray logits = episodeLogits(params, e, ways, Forward.evaluation(rng));
+                    Targets y = Targets.of(e.queryTargets());
+                    accuracy.add(task.score(logits, y).toType(DataType.FLOAT64, false).getDouble());
+                    loss.add(task.loss(logits, y).toType(DataType.FLOAT64, false).getDouble());
+                }
             }
         }
         Metrics.Builder out = Metrics.builder();
@@ -207,10 +203,6 @@ public final class ProtoNet implements Algorithm {
         loss.result().putInto(out, "loss", Direction.LOWER_IS_BETTER);
         out.put("episodes", count);
         return Evaluation.of(out.build());
-    }
-
-    private static double[] doubles(NDArray perEpisode) {
-        return perEpisode.toType(DataType.FLOAT64, false).toDoubleArray();
     }
 
     @Override

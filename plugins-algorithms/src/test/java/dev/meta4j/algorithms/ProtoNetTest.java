@@ -202,4 +202,18 @@ class ProtoNetTest {
                 () -> protonet("", "channels = 3, blocks = 2, head = linear"));
         assertTrue(e.getMessage().contains("model.head = none"), e.getMessage());
     }
+
+    @Test
+    void transductiveBatchNormNormalisesEachEpisodeOnItsOwnWhateverTheChunk() {
+        ProtoNet one = protonet("test-episodes = 12, eval-chunk = 1", "channels = 8, blocks = 2");
+        ProtoNet five = protonet("test-episodes = 12, eval-chunk = 5", "channels = 8, blocks = 2");
+        assertTrue(!one.parameters().hasBuffers(), "conv4's default batch norm is transductive");
+        for (int i = 0; i < one.parameters().size(); i++) {
+            five.parameters().arrays().get(i).set(one.parameters().arrays().get(i).toByteBuffer());
+        }
+        Metrics a = one.evaluate(Split.TEST, kit.manager()).metrics();
+        Metrics b = five.evaluate(Split.TEST, kit.manager()).metrics();
+        assertEquals(a.get("accuracy").orElseThrow(), b.get("accuracy").orElseThrow(), 1e-12);
+        assertEquals(a.get("loss").orElseThrow(), b.get("loss").orElseThrow(), 1e-9);
+    }
 }

@@ -174,7 +174,7 @@ public final class Trainer {
             if (ex.getBoolean("test")) {
                 test = evaluate(Split.TEST, "test", totalSteps, metrics, ex.getBoolean("plots"));
                 stopIfSignalled(signals, clock);
-                if (bestStep >= 0 && bestStep != totalSteps) {
+                if (ex.getString("select-checkpoint").equals("best") && bestStep >= 0 && bestStep != totalSteps) {
                     Checkpoint.Contents best = Checkpoint.read(folder.bestCheckpoint(), experiment.manager());
                     experiment.loadState(best.state());
                     testBest = evaluate(Split.TEST, "test-best", totalSteps, metrics, false);
@@ -359,6 +359,8 @@ public final class Trainer {
         if (!testBest.asMap().isEmpty()) {
             s.add("test_best", GSON.toJsonTree(testBest.asMap()));
         }
+        // the result: the best checkpoint's test where it differs from the final parameters
+        s.addProperty("reported", testBest.asMap().isEmpty() ? "test" : "test_best");
         s.add("directions", directions(lastValidation, test, testBest));
         RunFolder.writeAtomically(folder.summary(), GSON.toJson(s) + "\n");
         return s;

@@ -172,7 +172,8 @@ public final class SuiteRunner {
         if (!"finished".equals(s.get("status").getAsString())) {
             return null;
         }
-        JsonObject test = s.has("test_best") ? s.getAsJsonObject("test_best") : s.getAsJsonObject("test");
+        String reported = s.has("reported") ? s.get("reported").getAsString() : s.has("test_best") ? "test_best" : "test";
+        JsonObject test = s.getAsJsonObject(reported);
         Map<String, Double> m = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : test.entrySet()) {
             m.put(e.getKey(), e.getValue().getAsDouble());
