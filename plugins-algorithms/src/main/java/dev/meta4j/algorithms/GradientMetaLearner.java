@@ -71,6 +71,7 @@ abstract class GradientMetaLearner implements Algorithm {
     private final boolean firstOrder;
     private final int metaBatch;
     private final int evalTasks;
+    private final int testTasks;
     private final int evalSteps;
     private final int evalExtraSteps;
     private final boolean batchedWhenPossible;
@@ -95,6 +96,7 @@ abstract class GradientMetaLearner implements Algorithm {
         this.firstOrder = config.hasPath("first-order") && config.getBoolean("first-order");
         this.metaBatch = config.getInt("meta-batch");
         this.evalTasks = config.getInt("eval-tasks");
+        this.testTasks = config.hasPath("test-tasks") ? config.getInt("test-tasks") : evalTasks;
         this.evalSteps = config.hasPath("eval-steps") ? config.getInt("eval-steps") : innerSteps;
         this.evalExtraSteps = config.getInt("eval-extra-steps");
         this.batchedWhenPossible = config.getBoolean("batched");
@@ -338,9 +340,10 @@ abstract class GradientMetaLearner implements Algorithm {
 
     @Override
     public Evaluation evaluate(Split split, NDManager evaluation) {
-        Episodes episodes = source.evaluationEpisodes(split, evalTasks);
+        int count = split == Split.TEST ? testTasks : evalTasks;
+        Episodes episodes = source.evaluationEpisodes(split, count);
         int[] marks = evalExtraSteps > evalSteps ? new int[] {0, evalSteps, evalExtraSteps} : new int[] {0, evalSteps};
-        double[][] perTask = new double[marks.length][evalTasks];
+        double[][] perTask = new double[marks.length][count];
         List<Figure.Panel> panels = new ArrayList<>();
         int chunk = Math.max(1, metaBatch);
         for (int from = 0; episodes.remaining() > 0; from += chunk) {
@@ -358,7 +361,7 @@ abstract class GradientMetaLearner implements Algorithm {
             MeanCi95.of(perTask[2]).putInto(out, name + "-post-" + evalExtraSteps, d);
         }
         // the protocol, beside the numbers it produced (summary.json)
-        out.put("inner-steps", evalSteps).put("episodes", evalTasks);
+        out.put("inner-steps", evalSteps).put("episodes", count);
         List<Figure> figures = panels.isEmpty() ? List.of() : List.of(new Figure("adapted-fits", panels, 2));
         return new Evaluation(out.build(), figures);
     }
