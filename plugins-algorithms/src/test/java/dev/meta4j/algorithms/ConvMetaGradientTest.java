@@ -124,4 +124,12 @@ class ConvMetaGradientTest {
         }
         return Math.sqrt(s);
     }
+
+    @Test
+    void runningStatisticsAreRefusedWithTheRemedy() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> learner("maml", "meta-batch = 2", CONV + ", bn-mode = inductive"));
+        assertTrue(e.getMessage().contains("running-mean") && e.getMessage().contains("bn-mode = transductive"),
+                e.getMessage());
+    }
 }
