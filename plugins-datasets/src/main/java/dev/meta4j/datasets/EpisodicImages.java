@@ -80,7 +80,7 @@ public final class EpisodicImages {
          * @param i the image
          * @param out the buffer
          * @param offset where the image starts in it
-         * @param rng the training episode's generator, drawn after the episode's class and image choices
+         * @param rng this image's own generator, a child of the training batch's (see the sampler)
          */
         default void copyTraining(int c, int i, FloatBuffer out, int offset, Rng rng) {
             copy(c, i, out, offset);
@@ -219,11 +219,11 @@ public final class EpisodicImages {
                 for (int k = 0; k < shots + queries; k++) {
                     if (k < shots) {
                         int at = (t * ways + j) * shots + k;
-                        copy(c, images[k], support, at * imageSize, training, rng);
+                        copy(c, images[k], support, at * imageSize, training, rng, "support", at);
                         supportLabels.put(at, j);
                     } else {
                         int at = (t * ways + j) * queries + (k - shots);
-                        copy(c, images[k], query, at * imageSize, training, rng);
+                        copy(c, images[k], query, at * imageSize, training, rng, "query", at);
                         queryLabels.put(at, j);
                     }
                 }
@@ -237,9 +237,14 @@ public final class EpisodicImages {
                 owned(manager, queryLabelBytes, new Shape(tasks, (long) ways * queries), DataType.INT64, DataType.INT64));
     }
 
-    private void copy(int c, int i, FloatBuffer out, int offset, boolean training, Rng rng) {
+    /**
+     * A training image gets a child of the episode generator of its own (named by its place in the
+     * batch), which does not advance the episode generator: switching a collection's augmentation
+     * on or off leaves the classes and images a seed draws unchanged.
+     */
+    private void copy(int c, int i, FloatBuffer out, int offset, boolean training, Rng rng, String set, int at) {
         if (training) {
-            classes.copyTraining(c, i, out, offset, rng);
+            classes.copyTraining(c, i, out, offset, rng.split(set + at));
         } else {
             classes.copy(c, i, out, offset);
         }

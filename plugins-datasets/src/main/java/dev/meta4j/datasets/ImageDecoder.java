@@ -20,9 +20,11 @@ import javax.imageio.stream.ImageInputStream;
  *
  * <p>JPEGs go through TwelveMonkeys' {@code imageio-jpeg} reader, registered here explicitly so that
  * it is used even when this plugin's jar is loaded by a class loader that {@code ImageIO} does not
- * scan. The JDK's own reader refuses CMYK and YCCK JPEGs ("Unsupported Image Type"), of which
- * ImageNet has a few; TwelveMonkeys converts them to RGB through their embedded ICC profile, or a
- * default CMYK profile when there is none. PIL, which the Python loaders use, converts CMYK
+ * scan. ImageNet has a few CMYK JPEGs; the JDK's reader handles such files only partly, depending
+ * on the JDK and the file (JDK 17 reads a plain Adobe CMYK file with a naive conversion, as an image
+ * of type {@code TYPE_CUSTOM}, and has long refused YCCK and CMYK files with ICC profiles:
+ * "Unsupported Image Type"); TwelveMonkeys converts them to RGB through their embedded ICC profile,
+ * or a default CMYK profile when there is none. PIL, which the Python loaders use, converts CMYK
  * naively ({@code 255 - min(255, c + k)}), so on such files the two differ by up to tens of levels.
  * The format is taken from the file's first bytes, not its name (ImageNet also has a PNG named
  * {@code .JPEG}).

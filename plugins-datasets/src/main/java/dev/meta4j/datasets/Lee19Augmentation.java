@@ -10,7 +10,8 @@ import dev.meta4j.api.Rng;
  * (32×32), and 0.4 for the three jitter strengths; its normalisation by the datasets' mean and
  * standard deviation is not part of this (pixels stay in [0, 1]; a model may normalise).
  *
- * <p>Each image draws, in this order, from the training episode's generator: the crop's top and
+ * <p>Each image draws, in this order, from its own child of the training batch's generator
+ * ({@link EpisodicImages}; switching augmentation on does not change the episodes' classes and images): the crop's top and
  * left offsets, each uniform in {@code [0, 2 · padding]} of the zero-padded image (torchvision's
  * {@code RandomCrop}, constant fill 0); the order of the three jitter operations (a uniform
  * permutation, as torchvision's {@code ColorJitter} draws one per image) and their factors, each

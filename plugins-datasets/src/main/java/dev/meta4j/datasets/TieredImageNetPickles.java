@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * tiered-ImageNet as Ren et al. (2018) distribute it and learn2learn downloads it: for each split
  * {@code train}, {@code val}, {@code test}, {@code <split>_images_png.pkl}, a list of PNG-encoded
- * 84×84 images (each the uint8 array {@code cv2.imencode} returns, or bytes), and {@code
+ * 84×84 images (each the uint8 array {@code cv2.imencode} returns, or bytes, or a Python 2 {@code str}), and {@code
  * <split>_labels.pkl}, a dict whose {@code 'label_specific'} gives each image's class in the split
  * (its other entries, {@code 'label_general'}, {@code 'label_specific_str'}, {@code
  * 'label_general_str'}, are not needed), as Ren et al.'s {@code tiered_imagenet.py} and
@@ -96,6 +96,8 @@ final class TieredImageNetPickles {
             Object item = items.get(i);
             if (item instanceof byte[] b) {
                 out.add(b);
+            } else if (item instanceof String str) { // a Python 2 str of the PNG's bytes
+                out.add(str.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             } else if (item instanceof NumpyPickles.NdArray a && a.dtype().equals("|u1") && a.data() != null) {
                 out.add(a.data());
             } else {
