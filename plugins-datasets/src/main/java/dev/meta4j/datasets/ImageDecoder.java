@@ -13,6 +13,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG and JPEG files into 8-bit pixels, grey (one channel) or RGB (three), interleaved
@@ -81,7 +82,9 @@ final class ImageDecoder {
         if (!jpeg && !png) {
             throw new IOException("the file starts with neither the PNG signature nor a JPEG SOI marker");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // ImageIO.createImageInputStream would buffer through a temporary file (ImageIO's disk cache
+        // is on by default): one file per decoded image. The bytes are in memory already.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = jpeg ? jpegReader() : firstReader(in);
             try {
                 reader.setInput(in, true, true);
