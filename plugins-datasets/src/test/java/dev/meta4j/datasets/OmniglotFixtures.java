@@ -73,8 +73,24 @@ public final class OmniglotFixtures {
      * @return the character names, {@code Alphabet/characterNN}, sorted
      */
     public static List<String> write(Path root, int alphabets, int characters, int drawers, long seed) {
+        return write(root, alphabets, characters, drawers, seed, 1.0);
+    }
+
+    /**
+     * Writes the folder layout with a given strength of the per-drawer jitter.
+     *
+     * @param root the folder to fill (created)
+     * @param alphabets how many alphabets
+     * @param characters characters per alphabet
+     * @param drawers drawings per character
+     * @param seed the jitter's seed
+     * @param jitter 1 for the documented ranges, 0 for none (fonts still change per drawer), in between
+     *     to scale every range
+     * @return the character names, sorted
+     */
+    public static List<String> write(Path root, int alphabets, int characters, int drawers, long seed, double jitter) {
         List<String> names = new ArrayList<>();
-        forEach(alphabets, characters, drawers, seed, (set, path, png) -> {
+        forEach(alphabets, characters, drawers, seed, jitter, (set, path, png) -> {
             Path file = root.resolve(set).resolve(path);
             try {
                 Files.createDirectories(file.getParent());
@@ -105,7 +121,7 @@ public final class OmniglotFixtures {
                     ZipOutputStream zb = new ZipOutputStream(b);
                     OutputStream e = Files.newOutputStream(root.resolve("images_evaluation.zip"));
                     ZipOutputStream ze = new ZipOutputStream(e)) {
-                forEach(alphabets, characters, drawers, seed, (set, path, png) -> {
+                forEach(alphabets, characters, drawers, seed, 1.0, (set, path, png) -> {
                     ZipOutputStream z = set.equals("images_background") ? zb : ze;
                     try {
                         z.putNextEntry(new ZipEntry(set + "/" + path.replace('\\', '/')));
@@ -126,7 +142,8 @@ public final class OmniglotFixtures {
         void put(String set, String path, byte[] png);
     }
 
-    private static void forEach(int alphabets, int characters, int drawers, long seed, Sink sink, List<String> names) {
+    private static void forEach(int alphabets, int characters, int drawers, long seed, double jitter, Sink sink,
+            List<String> names) {
         List<Font> fonts = fonts();
         int written = 0;
         int id = 1;
@@ -147,7 +164,7 @@ public final class OmniglotFixtures {
                 for (int d = 0; d < drawers; d++) {
                     Rng rng = new Rng(seed).split(alphabet + "/" + character + "/" + d);
                     List<Font> able = drawing(fonts, glyphs.get(k));
-                    byte[] png = png(draw(glyphs.get(k), able.get(d % able.size()), rng));
+                    byte[] png = png(draw(glyphs.get(k), able.get(d % able.size()), rng, jitter));
                     sink.put(set, alphabet + "/" + character + "/" + String.format("%04d_%02d.png", id, d + 1), png);
                 }
                 id++;
@@ -219,7 +236,7 @@ public final class OmniglotFixtures {
     }
 
     private static boolean[] silhouette(int cp, Font font) {
-        BufferedImage im = draw(cp, font, null);
+        BufferedImage im = draw(cp, font, null, 0);
         boolean[] out = new boolean[32 * 32];
         for (int y = 0; y < 32; y++) {
             for (int x = 0; x < 32; x++) {
@@ -252,7 +269,7 @@ public final class OmniglotFixtures {
         return out;
     }
 
-    private static BufferedImage draw(int codePoint, Font font, Rng rng) {
+    private static BufferedImage draw(int codePoint, Font font, Rng rng, double jitter) {
         BufferedImage im = new BufferedImage(105, 105, BufferedImage.TYPE_BYTE_BINARY);
         Graphics2D g = im.createGraphics();
         try {
@@ -264,12 +281,13 @@ public final class OmniglotFixtures {
             GlyphVector gv = font.createGlyphVector(g.getFontRenderContext(), Character.toChars(codePoint));
             Rectangle2D b = gv.getVisualBounds();
             double fit = 70.0 / Math.max(b.getWidth(), b.getHeight());
-            // rng == null: the undistorted glyph (for the look-alike check)
-            double scale = fit * (rng == null ? 1 : rng.uniform(0.8, 1.1));
+            // rng == null: the undistorted glyph (for the look-alike check); the draws happen whatever the jitter
+            double j = rng == null ? 0 : jitter;
+            double scale = fit * (1 + j * (rng == null ? 0 : rng.uniform(-0.2, 0.1)));
             AffineTransform t = new AffineTransform();
-            t.translate(52.5 + (rng == null ? 0 : rng.uniform(-10, 10)), 52.5 + (rng == null ? 0 : rng.uniform(-10, 10)));
-            t.rotate(Math.toRadians(rng == null ? 0 : rng.uniform(-15, 15)));
-            t.shear(rng == null ? 0 : rng.uniform(-0.2, 0.2), 0);
+            t.translate(52.5 + j * (rng == null ? 0 : rng.uniform(-10, 10)), 52.5 + j * (rng == null ? 0 : rng.uniform(-10, 10)));
+            t.rotate(Math.toRadians(j * (rng == null ? 0 : rng.uniform(-15, 15))));
+            t.shear(j * (rng == null ? 0 : rng.uniform(-0.2, 0.2)), 0);
             t.scale(scale, scale);
             t.translate(-b.getCenterX(), -b.getCenterY());
             g.fill(t.createTransformedShape(gv.getOutline()));
