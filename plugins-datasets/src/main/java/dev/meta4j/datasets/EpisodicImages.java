@@ -19,15 +19,16 @@ import java.util.Map;
 
 /**
  * N-way K-shot episodes over a labelled image collection, "class → images", with disjoint
- * classes per split: the sampler that the episodic image datasets (Fashion-MNIST classes here;
- * Omniglot and mini-ImageNet later) share.
+ * classes per split: the sampler that the episodic image datasets (Fashion-MNIST classes, Omniglot,
+ * mini- and tiered-ImageNet, CIFAR-FS, FC100) share.
  *
  * <p>An episode draws {@code ways} distinct classes of its split uniformly, then {@code shots +
  * queries} distinct images of each class uniformly; the first {@code shots} are the support set,
  * the rest the query set. Label {@code j} of an episode is the {@code j}-th class drawn, so labels
  * carry no information across episodes. Both sets are class-major: support {@code [ways · shots,
  * C, H, W]} holds class 0's shots, then class 1's, and targets are the labels as {@code int64}.
- * Pixels are in [0, 1]. Training episodes come from the generator the caller passes (the
+ * Pixels are in [0, 1]. Images of training episodes go through {@link Classes#copyTraining}, where
+ * a collection may augment them. Training episodes come from the generator the caller passes (the
  * experiment's); held-out episodes from a generator seeded by the split's seed alone, drawn
  * episode after episode, so the sequence is the same for every chunk size, every run and every
  * method, and only the current chunk is ever in memory. A sampler draws from one thread at a
@@ -68,6 +69,22 @@ public final class EpisodicImages {
          * @param offset where the image starts in it
          */
         void copy(int c, int i, FloatBuffer out, int offset);
+
+        /**
+         * Writes an image of a training episode: {@link #copy} by default; a collection with
+         * training augmentation (random crops, colour jitter, flips) draws it from the episode's
+         * generator here. Held-out episodes always go through {@link #copy}, so they stay the
+         * same for every method and run.
+         *
+         * @param c the class
+         * @param i the image
+         * @param out the buffer
+         * @param offset where the image starts in it
+         * @param rng this image's own generator, a child of the training batch's (see the sampler)
+         */
+        default void copyTraining(int c, int i, FloatBuffer out, int offset, Rng rng) {
+            copy(c, i, out, offset);
+        }
     }
 
     private final Classes classes;
@@ -193,6 +210,7 @@ public final class EpisodicImages {
         FloatBuffer query = queryBytes.asFloatBuffer();
         LongBuffer supportLabels = supportLabelBytes.asLongBuffer();
         LongBuffer queryLabels = queryLabelBytes.asLongBuffer();
+        boolean training = split == Split.TRAIN;
         for (int t = 0; t < tasks; t++) {
             int[] chosen = distinct(pool.length, ways, rng);
             for (int j = 0; j < ways; j++) {
@@ -201,11 +219,11 @@ public final class EpisodicImages {
                 for (int k = 0; k < shots + queries; k++) {
                     if (k < shots) {
                         int at = (t * ways + j) * shots + k;
-                        classes.copy(c, images[k], support, at * imageSize);
+                        copy(c, images[k], support, at * imageSize, training, rng, "support", at);
                         supportLabels.put(at, j);
                     } else {
                         int at = (t * ways + j) * queries + (k - shots);
-                        classes.copy(c, images[k], query, at * imageSize);
+                        copy(c, images[k], query, at * imageSize, training, rng, "query", at);
                         queryLabels.put(at, j);
                     }
                 }
@@ -217,6 +235,19 @@ public final class EpisodicImages {
                 owned(manager, supportLabelBytes, new Shape(tasks, (long) ways * shots), DataType.INT64, DataType.INT64),
                 owned(manager, queryBytes, new Shape(tasks, (long) ways * queries).addAll(image), DataType.FLOAT32, dataType),
                 owned(manager, queryLabelBytes, new Shape(tasks, (long) ways * queries), DataType.INT64, DataType.INT64));
+    }
+
+    /**
+     * A training image gets a child of the episode generator of its own (named by its place in the
+     * batch), which does not advance the episode generator: switching a collection's augmentation
+     * on or off leaves the classes and images a seed draws unchanged.
+     */
+    private void copy(int c, int i, FloatBuffer out, int offset, boolean training, Rng rng, String set, int at) {
+        if (training) {
+            classes.copyTraining(c, i, out, offset, rng.split(set + at));
+        } else {
+            classes.copy(c, i, out, offset);
+        }
     }
 
     private static long align(long bytes) {
