@@ -16,7 +16,7 @@ class ListAndDescribeTest {
             "algorithm", List.of("maml", "multitask", "protonet"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
-            "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes"),
+            "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "nyuv2", "cityscapes", "celeba", "qm9"),
             "model", List.of("mlp", "lenet-hps", "conv4"),
             "optimizer", List.of("sgd", "adam"),
             "scheduler", List.of("constant", "step", "cosine", "plateau"));

@@ -144,6 +144,13 @@ final class NpyScenes {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException(dataset + " folder " + root + " does not exist; expected " + layout());
         }
+        // Both split folders first: a missing val/ is the problem to report, not train/'s contents.
+        for (String split : SPLIT_FOLDERS) {
+            if (!Files.isDirectory(root.resolve(split))) {
+                throw new IllegalArgumentException(dataset + ": split folder " + root.resolve(split) + " is missing;"
+                        + " expected " + layout());
+            }
+        }
         int[] counts = new int[SPLIT_FOLDERS.length];
         for (int s = 0; s < SPLIT_FOLDERS.length; s++) {
             counts[s] = check(root.resolve(SPLIT_FOLDERS[s]));
