@@ -110,6 +110,11 @@ class BadInputCatalogueTest {
         return c;
     }
 
+    /** The multi-task config with another dataset section. */
+    private static String withDataset(String section) {
+        return MTL.replace("dataset { type = multi-fashion, root = \"{fashion}\", validation-size = 8 }", "dataset { " + section + " }");
+    }
+
     private static String good(String extra) {
         return GOOD + extra + "\n";
     }
@@ -301,6 +306,21 @@ class BadInputCatalogueTest {
                 .config(MTL.replace("{fashion}", "{dir}/fm")).mentions("t10k-labels-idx1-ubyte");
         c("not gzip").file("fm/", fashionWith("train-labels-idx1-ubyte.gz", "not gzip".getBytes(StandardCharsets.UTF_8)))
                 .config(MTL.replace("{fashion}", "{dir}/fm")).mentions("train-labels-idx1-ubyte");
+        // The issue-10 benchmarks (their readers' own tests cover every bad input; these go through the CLI).
+        c("nyuv2 split folder missing").file("nyu/train/image/README", "").config(withDataset("type = nyuv2, root = \"{dir}/nyu\""))
+                .mentions("nyu/val", "is missing", "{train,val}/{image,label,depth,normal}/<i>.npy");
+        c("nyuv2 without root").config(withDataset("type = nyuv2")).mentions("nyuv2 needs dataset.root");
+        c("malformed CelebA line").file("cb/Img/img_align_celeba/000001.jpg", "x")
+                .file("cb/Anno/list_attr_celeba.txt", "1\nSmiling Young\n000001.jpg 1\n")
+                .file("cb/Eval/list_eval_partition.txt", "000001.jpg 0\n")
+                .config(withDataset("type = celeba, root = \"{dir}/cb\""))
+                .mentions("list_attr_celeba.txt:3", "expected an image name and 2 values of 1 or -1");
+        c("SDF record that does not parse").file("q/gdb9.sdf", "gdb_1\n     RDKit          3D\n\n  ?  0  0  0  0  0  0  0  0  0999 V2000\n")
+                .file("q/gdb9.sdf.csv", "mol_id,A,B,C,mu,alpha,homo,lumo,gap,r2,zpve,u0,u298,h298,g298,cv,u0_atom,u298_atom,"
+                        + "h298_atom,g298_atom\ngdb_1" + ",1".repeat(19) + "\n")
+                .file("q/uncharacterized.txt", "h\n".repeat(9) + "footer\n")
+                .config(withDataset("type = qm9, root = \"{dir}/q\""))
+                .mentions("gdb9.sdf:4: record 'gdb_1'", "is not the atom count");
 
         // ---- checkpoints (messages belong to the crash-safety work: exit, path, no trace) ----
         c("resume missing folder").args("run", "--resume", "{dir}/norun").exit(-1).mentions("norun");

@@ -17,7 +17,7 @@ class ListAndDescribeTest {
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
-                    "tiered-imagenet", "cifar-fs", "fc100"),
+                    "tiered-imagenet", "cifar-fs", "fc100", "nyuv2", "cityscapes", "celeba", "qm9"),
             "model", List.of("mlp", "lenet-hps", "conv4"),
             "optimizer", List.of("sgd", "adam"),
             "scheduler", List.of("constant", "step", "cosine", "plateau"));

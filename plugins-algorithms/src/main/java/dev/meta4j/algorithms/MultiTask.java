@@ -57,6 +57,7 @@ public final class MultiTask implements Algorithm {
     private final int evalBatchSize;
     private final double maxGradNorm;
     private final long shuffleSeed;
+    private final long augmentationSeed;
 
     private MultiTaskDataset dataset;
     private Backbone backbone;
@@ -80,6 +81,7 @@ public final class MultiTask implements Algorithm {
         this.evalBatchSize = c.getInt("eval-batch-size");
         this.maxGradNorm = c.getDouble("max-grad-norm");
         this.shuffleSeed = rng.split("shuffle").nextLong();
+        this.augmentationSeed = rng.split("augmentation").nextLong();
     }
 
     @Override
@@ -146,7 +148,9 @@ public final class MultiTask implements Algorithm {
     @Override
     public Metrics trainStep(Step step) {
         NDManager m = step.manager();
-        MultiTaskBatch batch = dataset.batch(Split.TRAIN, indices(step.index()), m);
+        // The dataset's augmentation of a step derives from the seed and the step alone, like the shuffle.
+        MultiTaskBatch batch = dataset.trainingBatch(indices(step.index()),
+                new Rng(augmentationSeed).split("step-" + step.index()), m);
         Need need = weighting.need(step.index());
         NDList grads;
         NDArray losses;

@@ -1,9 +1,17 @@
 package dev.meta4j.api.data;
 
 import ai.djl.ndarray.NDManager;
+import dev.meta4j.api.Rng;
 import dev.meta4j.api.Split;
 
-/** Labelled examples with one target per task, for multi-task learning. */
+/**
+ * Labelled examples with one target per task, for multi-task learning.
+ *
+ * <p>{@link #batch} is the examples as they are: the same positions give the same batch, for any
+ * split. {@link #trainingBatch} is what a training step sees: a dataset with random augmentation
+ * (NYUv2's flips and scale-crops) applies it there, drawing from the generator it is given, and
+ * nowhere else, so evaluation, even of the training split, sees the data as stored.
+ */
 public interface MultiTaskDataset extends Dataset {
 
     /**
@@ -23,4 +31,19 @@ public interface MultiTaskDataset extends Dataset {
      * @return the batch
      */
     MultiTaskBatch batch(Split split, int[] indices, NDManager manager);
+
+    /**
+     * The examples of a training step: those of {@link #batch batch(TRAIN, indices, manager)}
+     * after the dataset's random augmentation, if it has any, drawn from {@code rng} alone. An
+     * algorithm passes a generator derived from its seed and the step's index, so that a resumed
+     * run draws the same augmentation. A dataset that wraps another must forward this method.
+     *
+     * @param indices positions in {@code [0, size(TRAIN))}
+     * @param rng the generator of this draw's augmentation
+     * @param manager where the arrays are created
+     * @return the batch
+     */
+    default MultiTaskBatch trainingBatch(int[] indices, Rng rng, NDManager manager) {
+        return batch(Split.TRAIN, indices, manager);
+    }
 }

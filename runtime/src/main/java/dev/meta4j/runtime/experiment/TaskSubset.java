@@ -1,6 +1,7 @@
 package dev.meta4j.runtime.experiment;
 
 import ai.djl.ndarray.NDManager;
+import dev.meta4j.api.Rng;
 import dev.meta4j.api.Split;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.MultiTaskBatch;
@@ -55,7 +56,16 @@ final class TaskSubset implements MultiTaskDataset {
 
     @Override
     public MultiTaskBatch batch(Split split, int[] indices, NDManager manager) {
-        MultiTaskBatch b = all.batch(split, indices, manager);
+        return kept(all.batch(split, indices, manager));
+    }
+
+    @Override
+    public MultiTaskBatch trainingBatch(int[] indices, Rng rng, NDManager manager) {
+        // Forwarded, or a single-task baseline would train without the dataset's augmentation.
+        return kept(all.trainingBatch(indices, rng, manager));
+    }
+
+    private MultiTaskBatch kept(MultiTaskBatch b) {
         Map<String, Targets> kept = new LinkedHashMap<>();
         for (Task t : spec.tasks()) {
             kept.put(t.name(), b.targets(t.name()));
