@@ -22,10 +22,10 @@ import picocli.CommandLine.Parameters;
 /** {@code meta4j describe NAME}: a plugin's defaults, with their comments. */
 @Command(name = "describe", mixinStandardHelpOptions = true,
         description = "Print a plugin's settings and defaults with their documentation "
-                + "(or `experiment` for the experiment section).")
+                + "(or `experiment` for the experiment section, `suite` for a suite's executors).")
 final class DescribeCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "NAME", description = "A plugin name, such as famo or maml, or `experiment`.")
+    @Parameters(paramLabel = "NAME", description = "A plugin name, such as famo or maml, or `experiment` or `suite`.")
     String name;
 
     @Mixin PluginOptions plugins;
@@ -44,6 +44,14 @@ final class DescribeCommand implements Callable<Integer> {
             out.println("experiment: the settings of a run (section `experiment { ... }`)");
             out.println();
             out.println(section("experiment", reference.getConfig("meta4j.experiment")));
+            out.flush();
+            return 0;
+        }
+        if (name.equals("suite")) {
+            out.println("suite: where a suite's runs execute (the executor keys of its section `suite { ... }`;"
+                    + " the grid is name, seeds, methods, method-overrides, single-task: `meta4j suite --help`)");
+            out.println();
+            out.println(section("suite", reference.getConfig("meta4j.suite")));
             out.flush();
             return 0;
         }

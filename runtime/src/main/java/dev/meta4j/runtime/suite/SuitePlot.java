@@ -50,8 +50,12 @@ final class SuitePlot {
         if (charts.isEmpty()) {
             return;
         }
-        String base = png.toString().replaceAll("\\.png$", "");
+        // Written beside the target and renamed over it, like the tables: a reader never sees half a plot.
+        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
+        String base = tmp.toString();
         BitmapEncoder.saveBitmap(charts, charts.size(), 1, base, BitmapEncoder.BitmapFormat.PNG);
+        java.nio.file.Files.move(Path.of(base + ".png"), png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static CategoryChart chart(String title, String y) {
