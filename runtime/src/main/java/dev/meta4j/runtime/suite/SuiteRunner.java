@@ -52,7 +52,12 @@ public final class SuiteRunner {
         return out;
     }
 
-    /** Each task's headline metric as the run's summary names it (none in an older summary). */
+    /**
+     * Each task's headline metric as the run's summary names it (none in an older summary). A
+     * meta-learner reports its metrics for the episode, not per task ({@code mse-post}, not
+     * {@code y/mse}): for a single-task run whose test metrics lack {@code <task>/<metric>}, the
+     * headline is the metric that selected its best checkpoint, with that metric's direction.
+     */
     static List<SuiteTable.Column> headline(JsonObject summary) {
         List<SuiteTable.Column> out = new ArrayList<>();
         if (summary.has("tasks")) {
@@ -60,6 +65,15 @@ public final class SuiteRunner {
                 JsonObject t = e.getAsJsonObject();
                 out.add(new SuiteTable.Column(t.get("name").getAsString(), t.get("metric").getAsString(),
                         Direction.ofKey(t.get("direction").getAsString()).higherIsBetter()));
+            }
+        }
+        JsonObject test = summary.has("test_best") ? summary.getAsJsonObject("test_best")
+                : summary.has("test") ? summary.getAsJsonObject("test") : new JsonObject();
+        if (out.size() == 1 && !test.has(out.get(0).key()) && summary.has("selection")) {
+            JsonObject sel = summary.getAsJsonObject("selection");
+            String metric = sel.get("metric").getAsString().replaceFirst("^validation/", "");
+            if (test.has(metric)) {
+                return List.of(new SuiteTable.Column("", metric, sel.get("higher_is_better").getAsBoolean()));
             }
         }
         return out;

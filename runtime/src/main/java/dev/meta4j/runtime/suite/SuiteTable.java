@@ -20,11 +20,19 @@ import java.util.Set;
  */
 public final class SuiteTable {
 
-    /** A task's headline metric, as reported in a run's test metrics ({@code left/accuracy}). */
+    /**
+     * A task's headline metric, as reported in a run's test metrics ({@code left/accuracy}), or a
+     * metric of the whole run ({@code mse-post}, task "": a meta-learner's episodic metric).
+     */
     public record Column(String task, String metric, boolean higherIsBetter) {
         /** @return the key in the test metrics */
         public String key() {
-            return task + "/" + metric;
+            return task.isEmpty() ? metric : task + "/" + metric;
+        }
+
+        /** @return the column's title: task and metric */
+        public String title() {
+            return task.isEmpty() ? metric : task + " " + metric;
         }
     }
 
@@ -214,7 +222,7 @@ public final class SuiteTable {
     public String markdown() {
         StringBuilder sb = new StringBuilder("| method | runs |");
         for (Column c : columns) {
-            sb.append(' ').append(c.task()).append(' ').append(c.metric()).append(c.higherIsBetter() ? " ↑" : " ↓").append(" |");
+            sb.append(' ').append(c.title()).append(c.higherIsBetter() ? " ↑" : " ↓").append(" |");
         }
         sb.append(" Δm% ↓ | MR ↓ |\n|---|---|");
         sb.append("---|".repeat(columns.size())).append("---|---|\n");
