@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SuiteExecutorsTest {
 
-    /** Sine MAML, small enough for a test; {@code broken} diverges at once. */
+    /** The bundled sine suite, small enough for a test; {@code broken} diverges at once. */
     static String suiteConfig(Path output, int steps) {
         return """
-                include classpath("meta4j/conf/maml-sine.conf")
+                include classpath("meta4j/conf/suite-sine.conf")
                 experiment { steps = %d, eval-every = %d, log-every = 10, plots = false, checkpoint-every = 5,
                              output-dir = "%s" }
                 algorithm { meta-batch = 5, eval-tasks = 10 }

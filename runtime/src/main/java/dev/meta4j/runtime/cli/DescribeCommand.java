@@ -80,15 +80,20 @@ final class DescribeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * A section's defaults under its name. Typesafe Config renders the root object without braces
+     * and a nested one (a suite's {@code local}, a plugin's sub-plugin slot) indented, with its
+     * closing brace: those lines are kept as they are, so that nesting shows.
+     */
     private static String section(String name, Config c) {
-        String body = c.root().render(RENDER).strip();
+        List<String> lines = new ArrayList<>(List.of(c.root().render(RENDER).strip().split("\n")));
+        boolean braced = lines.size() >= 2 && lines.get(0).strip().equals("{") && lines.get(lines.size() - 1).strip().equals("}");
+        if (braced) {
+            lines = lines.subList(1, lines.size() - 1);
+        }
         StringBuilder sb = new StringBuilder(name).append(" {\n");
-        for (String line : body.split("\n")) {
-            String l = line.strip();
-            if (l.equals("{") || l.equals("}")) {
-                continue;
-            }
-            sb.append("  ").append(line.startsWith("    ") ? line.substring(4) : line).append('\n');
+        for (String line : lines) {
+            sb.append("  ").append(braced && line.startsWith("    ") ? line.substring(4) : line).append('\n');
         }
         return sb.append("}").toString();
     }

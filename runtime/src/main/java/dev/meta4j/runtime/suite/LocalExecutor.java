@@ -80,7 +80,17 @@ public final class LocalExecutor implements SuiteExecutor {
                         slots[s] = null;
                     }
                     if (slots[s] == null && stopping == null && !queue.isEmpty()) {
-                        slots[s] = start(suite, queue.poll(), s, threads);
+                        int cell = queue.poll();
+                        try {
+                            slots[s] = start(suite, cell, s, threads);
+                        } catch (IOException e) {
+                            // A worker that cannot start (a launcher that is not there) fails its cell, not the others.
+                            CellRun.recordFailure(suite.cellDir(cell), new IOException("could not start its worker: "
+                                    + e.getMessage(), e));
+                            done++;
+                            LOG.error("[{}/{}] {}: {}", done, cells.size(), suite.plan().runs().get(cell).folder(),
+                                    suite.state(cell).text());
+                        }
                     }
                     busy |= slots[s] != null;
                 }
