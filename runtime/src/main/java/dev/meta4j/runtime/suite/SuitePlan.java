@@ -164,9 +164,16 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
             } else if (RESERVED.contains(label)) {
                 problems.add(Problem.at(where.origin(), "suite." + key, "'" + label + "' is the name of a folder the"
                         + " suite keeps for itself (" + String.join(", ", RESERVED) + "); call the method otherwise"));
-            } else if (!seen.add(label) && i >= methods.size()) {
-                problems.add(Problem.at(where.origin(), "suite." + key, "the baseline '" + label
-                        + "' has the name of a method; each label is one folder of runs"));
+            } else if (!seen.add(label.toLowerCase(java.util.Locale.ROOT))) {
+                // The same label twice is the list's own error; a case difference would share a
+                // folder on a case-insensitive file system.
+                if (i >= methods.size() && methods.contains(label)) {
+                    problems.add(Problem.at(where.origin(), "suite." + key, "the baseline '" + label
+                            + "' has the name of a method; each label is one folder of runs"));
+                } else if (!all.subList(0, i).contains(label)) {
+                    problems.add(Problem.at(where.origin(), "suite." + key, "'" + label + "' differs from another"
+                            + " label only in case; on a case-insensitive file system they would share a folder"));
+                }
             }
         }
     }

@@ -43,6 +43,7 @@ class SuitePlanTest {
         assertTrue(error("methods = [cells]").contains("a folder the suite keeps for itself"));
         assertTrue(error("methods = [stl-left], single-task = [left]").contains("the baseline 'stl-left' has the name of a method"));
         assertTrue(error("name = \"a b\", methods = [ls]").contains("suite.name"));
+        assertTrue(error("methods = [ls, LS]").contains("'LS' differs from another label only in case"));
     }
 
     @Test
