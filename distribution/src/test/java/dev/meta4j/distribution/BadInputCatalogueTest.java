@@ -293,6 +293,27 @@ class BadInputCatalogueTest {
         c("suite given to suite with a bad base").args("suite", "--config", "{dir}/c.conf")
                 .file("c.conf", suiteBase.replace("hidden = 4", "hidden = 4.5")).mentions("model.hidden", "whole");
 
+        c("suite label not a folder name").suite(suiteBase.replace("methods = [ls]", "methods = [\"a/b\"]"))
+                .mentions("suite.methods", "cannot be a folder name");
+        c("suite executor unknown").suite(suiteBase.replace("methods = [ls]", "methods = [ls], executor = slurmm"))
+                .mentions("suite.executor", "slurmm");
+        c("suite executor key typo").suite(suiteBase.replace("methods = [ls]", "methods = [ls], local { worker = 2 }"))
+                .mentions("suite.local.worker", "did you mean 'workers'");
+        c("suite local workers zero").suite(suiteBase.replace("methods = [ls]", "methods = [ls], local { workers = 0 }"))
+                .mentions("suite.local.workers");
+        c("suite slurm option with a space").suite(suiteBase.replace("methods = [ls]",
+                "methods = [ls], slurm { partition = \"a b\" }")).mentions("suite.slurm.partition", "one word");
+        c("suite slurm extra not an option").suite(suiteBase.replace("methods = [ls]",
+                "methods = [ls], slurm { extra = [\"qos=normal\"] }")).mentions("suite.slurm.extra", "sbatch options");
+        c("suite --executor unknown").args("suite", "--config", "{dir}/c.conf", "--executor", "slrum").file("c.conf", suiteBase)
+                .mentions("--executor", "did you mean 'slurm'");
+        c("suite --status of a folder that is no suite's").args("suite", "--status", "{dir}").exit(1)
+                .mentions("is not a suite folder", "suite.json");
+        c("suite --resume of a folder that is no suite's").args("suite", "--resume", "{dir}").exit(1)
+                .mentions("is not a suite folder");
+        c("suite --config with --collect").args("suite", "--config", "{dir}/c.conf", "--collect", "{dir}")
+                .file("c.conf", suiteBase).mentions("exactly one of");
+
         // ---- datasets ----
         c("missing dataset root").config(MTL.replace("{fashion}", "{dir}/nofashion")).mentions("nofashion", "does not exist");
         c("dataset root is a file").file("rootfile", "x").config(MTL.replace("{fashion}", "{dir}/rootfile")).mentions("rootfile");

@@ -29,6 +29,7 @@ class ReferenceDefaultsTest {
         Config reference = new ConfigLoader(registry).reference();
         List<String> problems = new ArrayList<>();
         check("meta4j.experiment", reference.getConfig("meta4j.experiment").root(), problems);
+        check("meta4j.suite", reference.getConfig("meta4j.suite").root(), problems);
         int plugins = 0;
         for (PluginKind kind : PluginKind.values()) {
             for (String name : registry.all(kind).keySet()) {

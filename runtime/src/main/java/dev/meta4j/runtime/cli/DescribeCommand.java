@@ -22,10 +22,10 @@ import picocli.CommandLine.Parameters;
 /** {@code meta4j describe NAME}: a plugin's defaults, with their comments. */
 @Command(name = "describe", mixinStandardHelpOptions = true,
         description = "Print a plugin's settings and defaults with their documentation "
-                + "(or `experiment` for the experiment section).")
+                + "(or `experiment` for the experiment section, `suite` for a suite's executors).")
 final class DescribeCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "NAME", description = "A plugin name, such as famo or maml, or `experiment`.")
+    @Parameters(paramLabel = "NAME", description = "A plugin name, such as famo or maml, or `experiment` or `suite`.")
     String name;
 
     @Mixin PluginOptions plugins;
@@ -44,6 +44,14 @@ final class DescribeCommand implements Callable<Integer> {
             out.println("experiment: the settings of a run (section `experiment { ... }`)");
             out.println();
             out.println(section("experiment", reference.getConfig("meta4j.experiment")));
+            out.flush();
+            return 0;
+        }
+        if (name.equals("suite")) {
+            out.println("suite: where a suite's runs execute (the executor keys of its section `suite { ... }`;"
+                    + " the grid is name, seeds, methods, method-overrides, single-task: `meta4j suite --help`)");
+            out.println();
+            out.println(section("suite", reference.getConfig("meta4j.suite")));
             out.flush();
             return 0;
         }
@@ -72,15 +80,20 @@ final class DescribeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * A section's defaults under its name. Typesafe Config renders the root object without braces
+     * and a nested one (a suite's {@code local}, a plugin's sub-plugin slot) indented, with its
+     * closing brace: those lines are kept as they are, so that nesting shows.
+     */
     private static String section(String name, Config c) {
-        String body = c.root().render(RENDER).strip();
+        List<String> lines = new ArrayList<>(List.of(c.root().render(RENDER).strip().split("\n")));
+        boolean braced = lines.size() >= 2 && lines.get(0).strip().equals("{") && lines.get(lines.size() - 1).strip().equals("}");
+        if (braced) {
+            lines = lines.subList(1, lines.size() - 1);
+        }
         StringBuilder sb = new StringBuilder(name).append(" {\n");
-        for (String line : body.split("\n")) {
-            String l = line.strip();
-            if (l.equals("{") || l.equals("}")) {
-                continue;
-            }
-            sb.append("  ").append(line.startsWith("    ") ? line.substring(4) : line).append('\n');
+        for (String line : lines) {
+            sb.append("  ").append(braced && line.startsWith("    ") ? line.substring(4) : line).append('\n');
         }
         return sb.append("}").toString();
     }

@@ -9,9 +9,11 @@ import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.experiment.Checkpoint;
 import dev.meta4j.runtime.experiment.Experiment;
 import dev.meta4j.runtime.experiment.RunFolder;
+import dev.meta4j.runtime.experiment.RunIdentity;
 import dev.meta4j.runtime.experiment.RunLog;
 import dev.meta4j.runtime.experiment.Trainer;
 import dev.meta4j.runtime.plugin.PluginRegistry;
+import dev.meta4j.runtime.suite.CellRun;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -50,17 +52,24 @@ final class RunCommand implements Callable<Integer> {
     Path resume;
 
     /**
-     * Overrides that may change when a run resumes. The checkpoint and plot keys leave the numbers
-     * alone. {@code experiment.threads} is allowed because a preempted run may resume on another
-     * machine, but it can change the low digits from there on: sums and products split over another
-     * number of threads round differently (same config, seed and thread count is what is exact).
-     * Every other key would make the resumed run a different experiment.
+     * Overrides that may change when a run resumes ({@link RunIdentity}). The checkpoint and plot
+     * keys leave the numbers alone. {@code experiment.threads} is allowed because a preempted run
+     * may resume on another machine, but it can change the low digits from there on: sums and
+     * products split over another number of threads round differently (same config, seed and
+     * thread count is what is exact). Every other key would make the resumed run a different
+     * experiment.
      */
-    private static final String RESUME_SAFE_TEXT = "experiment.threads, experiment.plots,"
-            + " experiment.checkpoint-every, experiment.checkpoint-every-seconds";
-    static final Set<String> RESUME_SAFE = Set.of(RESUME_SAFE_TEXT.split(", "));
+    private static final String RESUME_SAFE_TEXT = RunIdentity.RESUME_SAFE_TEXT;
+    static final Set<String> RESUME_SAFE = Set.copyOf(RunIdentity.RESUME_SAFE);
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = {"Train in this folder instead of a new <output-dir>/<name>/<timestamp>/: a run that finished"
+                    + " there with the same experiment is left alone, an interrupted one resumes from its last checkpoint,"
+                    + " a folder of another experiment is moved aside (DIR.stale-<time>), a failure is written to"
+                    + " DIR/failure.txt. Suites run each of their cells this way."})
+    Path runDir;
 
     @Parameters(paramLabel = "KEY=VALUE", arity = "0..*",
             description = "Overrides applied after the config file, such as experiment.seed=3 weighting.gamma=0.001.")
@@ -75,7 +84,14 @@ final class RunCommand implements Callable<Integer> {
         PluginRegistry registry = plugins.registry();
         ConfigLoader loader = new ConfigLoader(registry);
         if (resume != null) {
+            if (runDir != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--run-dir resumes an interrupted run by itself; drop --resume");
+            }
             return resume(registry, loader);
+        }
+        if (runDir != null) {
+            return inFolder(registry, loader, runDir.toAbsolutePath().normalize());
         }
         Config file = loader.parse(config != null ? config : DEFAULT_CONFIG);
         if (file.hasPath("suite")) {
@@ -92,6 +108,39 @@ final class RunCommand implements Callable<Integer> {
                 RunFolder.writeAtomically(folder.config(), cfg.render());
                 return recordingFailure(log, () -> train(experiment, folder, null));
             }
+        }
+    }
+
+    /** {@code --run-dir}: one run in a fixed folder, as a cell of a suite ({@link CellRun}). */
+    private Integer inFolder(PluginRegistry registry, ConfigLoader loader, Path dir) throws IOException {
+        ExperimentConfig cfg;
+        try {
+            Config file = loader.parse(config != null ? config : DEFAULT_CONFIG);
+            if (file.hasPath("suite")) {
+                throw new ConfigError(ConfigError.Problem.at(file.getValue("suite").origin(), "suite",
+                        "this is a suite config (methods x seeds): run it with `meta4j suite --config " + config + "`"));
+            }
+            cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
+        } catch (RuntimeException e) {
+            CellRun.recordFailure(dir, e); // a suite's table reports it like any failure of the cell
+            throw e;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("run folder: " + dir);
+        out.flush();
+        CellRun.Result r = new CellRun(registry).run(cfg, dir);
+        switch (r.ending()) {
+            case ALREADY_FINISHED:
+                out.println("run " + dir + " is finished (summary.json) with this experiment; nothing to do");
+                out.flush();
+                return 0;
+            case FINISHED:
+                printResult(out, r.trained(), dir);
+                return 0;
+            default:
+                spec.commandLine().getErr().println("error: " + r.reason());
+                spec.commandLine().getErr().flush();
+                return Main.EXIT_FAILED;
         }
     }
 
@@ -166,15 +215,18 @@ final class RunCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(experiment, folder);
         out.println("run folder: " + folder.dir());
         out.flush();
-        Trainer.Result result = trainer.run(from);
+        printResult(out, trainer.run(from), folder.dir());
+        return 0;
+    }
+
+    private static void printResult(PrintWriter out, Trainer.Result result, Path dir) {
         print(out, "test (final parameters)", result.test());
         if (!result.testBest().asMap().isEmpty()) {
             print(out, "test (best validation checkpoint)", result.testBest());
         }
         out.printf(Locale.ROOT, "%.1f steps/s; outputs in %s%n",
-                result.summary().get("steps_per_second").getAsDouble(), folder.dir());
+                result.summary().get("steps_per_second").getAsDouble(), dir);
         out.flush();
-        return 0;
     }
 
     /** Prints metrics, pairing each mean with its 95% confidence half-width. */

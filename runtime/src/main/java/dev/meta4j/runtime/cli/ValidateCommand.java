@@ -5,6 +5,7 @@ import dev.meta4j.runtime.config.ConfigLoader;
 import dev.meta4j.runtime.config.ExperimentConfig;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.plugin.PluginRegistry;
+import dev.meta4j.runtime.suite.ExecutorSettings;
 import dev.meta4j.runtime.suite.SuitePlan;
 import dev.meta4j.runtime.suite.SuiteRunner;
 import java.io.PrintWriter;
@@ -69,8 +70,11 @@ final class ValidateCommand implements Callable<Integer> {
     /** Every run of a suite loads, and the first run of each method starts, as `suite` checks them. */
     private void validateSuite(Config file, PluginRegistry registry, ConfigLoader loader) {
         Config cli = ConfigLoader.overrides(overrides);
-        SuitePlan plan = SuitePlan.of(cli.withFallback(file).resolve());
-        List<ExperimentConfig> configs = new SuiteRunner(registry, loader).configs(file.withoutPath("suite"), cli, plan);
+        Config whole = cli.withFallback(file).resolve();
+        SuitePlan plan = SuitePlan.of(whole);
+        ExecutorSettings.of(whole.getConfig("suite"), loader.reference(), null);
+        List<ExperimentConfig> configs = new SuiteRunner(registry, loader).configs(file.withoutPath("suite"),
+                cli.withoutPath("suite"), plan);
         Preflight.startEachMethod(plan, configs, registry);
     }
 }

@@ -314,6 +314,26 @@ public final class ConfigLoader {
         return obj.toConfig().withFallback(defaults);
     }
 
+    /**
+     * Validates settings that a command reads itself (a suite's executor keys) against their
+     * declared defaults exactly as a plugin's section is validated (unknown keys with the closest
+     * valid one, types, {@code @int}, {@code @range}, {@code @oneof}), and merges them over the
+     * defaults.
+     *
+     * @param given the settings as written, or null for none
+     * @param defaults the declared defaults, from a {@code reference.conf}
+     * @param path the settings' full key, for the problems ({@code suite})
+     * @param problems where each problem goes, with its file and line
+     * @return the settings over their defaults
+     */
+    public static Config checked(ConfigObject given, Config defaults, String path, List<Problem> problems) {
+        if (given == null) {
+            return defaults;
+        }
+        checkObject(given, defaults.root(), path, problems);
+        return given.toConfig().withFallback(defaults);
+    }
+
     private static void checkObject(ConfigObject given, ConfigObject defaults, String path, List<Problem> problems) {
         for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
             String key = e.getKey();

@@ -12,9 +12,10 @@ import sun.misc.SignalHandler;
  * would lose everything since the last checkpoint. A second signal while the first is pending
  * ends the process at once: the user does not want to wait.
  *
- * <p>Installed only while a run trains; before and after, the signals do what they did before.
+ * <p>Installed only while a run trains (or, in a suite's parent process, while it waits for its
+ * workers); before and after, the signals do what they did before.
  */
-final class StopSignals implements AutoCloseable {
+public final class StopSignals implements AutoCloseable {
 
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
     private volatile Signal received;
@@ -22,7 +23,7 @@ final class StopSignals implements AutoCloseable {
     private StopSignals() {}
 
     /** @return the handlers, installed for SIGTERM and SIGINT where the platform has them */
-    static StopSignals install() {
+    public static StopSignals install() {
         StopSignals s = new StopSignals();
         for (String name : List.of("TERM", "INT")) {
             try {
@@ -47,13 +48,13 @@ final class StopSignals implements AutoCloseable {
     }
 
     /** @return the name of the signal received ({@code SIGTERM}), or null if none was */
-    String received() {
+    public String received() {
         Signal s = received;
         return s == null ? null : "SIG" + s.getName();
     }
 
     /** @return the conventional exit code for the signal received (143 for SIGTERM, 130 for SIGINT) */
-    int exitCode() {
+    public int exitCode() {
         return exitCode(received);
     }
 

@@ -35,7 +35,16 @@ import java.util.Set;
  */
 public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
 
-    private static final Set<String> KEYS = Set.of("name", "seeds", "methods", "method-overrides", "single-task");
+    /** The grid's keys; the executor's ({@link ExecutorSettings}) are checked there. */
+    private static final List<String> KEYS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of("name", "seeds", "methods", "method-overrides", "single-task"),
+            ExecutorSettings.KEYS.stream()).toList();
+
+    /** A label is a folder name: no separators, no dot first, so no two labels share a folder. */
+    private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    /** Folders of the suite's own, beside the runs' folders. */
+    static final List<String> RESERVED = List.of("cells", "slurm");
 
     /**
      * One run of the grid.
@@ -96,9 +105,12 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
         List<String> methods = strings(s, "methods", true, problems);
         List<String> single = strings(s, "single-task", false, problems);
         List<Long> seeds = seeds(s, problems);
-        if (s.hasPath("name") && s.getValue("name").valueType() != ConfigValueType.STRING) {
-            problems.add(Problem.at(s.getValue("name").origin(), "suite.name", "expected a name (a string)"));
+        if (s.hasPath("name") && (s.getValue("name").valueType() != ConfigValueType.STRING
+                || !LABEL.matcher(s.getString("name")).matches())) {
+            problems.add(Problem.at(s.getValue("name").origin(), "suite.name",
+                    "expected a name that can be a folder's (letters, digits, '.', '_', '-')"));
         }
+        labels(s, methods, single, problems);
         if (s.hasPath("method-overrides") && s.getValue("method-overrides").valueType() != ConfigValueType.OBJECT) {
             problems.add(Problem.at(s.getValue("method-overrides").origin(), "suite.method-overrides",
                     "expected a section { <method> { key = value } }"));
@@ -135,6 +147,35 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
             }
         }
         return new SuitePlan(name, List.copyOf(runs), List.copyOf(single));
+    }
+
+    /** Each label names a folder of its own: a folder name, not one of the suite's own folders, and once. */
+    private static void labels(Config s, List<String> methods, List<String> single, List<Problem> problems) {
+        Set<String> seen = new java.util.HashSet<>();
+        List<String> all = new ArrayList<>(methods);
+        single.forEach(t -> all.add("stl-" + t));
+        for (int i = 0; i < all.size(); i++) {
+            String label = all.get(i);
+            String key = i < methods.size() ? "methods" : "single-task";
+            ConfigValue where = s.getValue(key);
+            if (!LABEL.matcher(label).matches()) {
+                problems.add(Problem.at(where.origin(), "suite." + key, "'" + label + "' cannot be a folder name:"
+                        + " use letters, digits, '.', '_' and '-', starting with a letter or digit"));
+            } else if (RESERVED.contains(label)) {
+                problems.add(Problem.at(where.origin(), "suite." + key, "'" + label + "' is the name of a folder the"
+                        + " suite keeps for itself (" + String.join(", ", RESERVED) + "); call the method otherwise"));
+            } else if (!seen.add(label.toLowerCase(java.util.Locale.ROOT))) {
+                // The same label twice is the list's own error; a case difference would share a
+                // folder on a case-insensitive file system.
+                if (i >= methods.size() && methods.contains(label)) {
+                    problems.add(Problem.at(where.origin(), "suite." + key, "the baseline '" + label
+                            + "' has the name of a method; each label is one folder of runs"));
+                } else if (!all.subList(0, i).contains(label)) {
+                    problems.add(Problem.at(where.origin(), "suite." + key, "'" + label + "' differs from another"
+                            + " label only in case; on a case-insensitive file system they would share a folder"));
+                }
+            }
+        }
     }
 
     /** A list of names, each once: a repeated one would plan two runs into one folder. */

@@ -20,14 +20,14 @@ final class SuitePlot {
         List<String> labels = table.rows().stream().map(SuiteTable.Row::label).toList();
         for (int c = 0; c < table.columns().size(); c++) {
             SuiteTable.Column col = table.columns().get(c);
-            CategoryChart chart = chart("test " + col.task() + " " + col.metric(), col.metric());
+            CategoryChart chart = chart("test " + col.title(), col.metric());
             List<Double> mean = new ArrayList<>();
             List<Double> err = new ArrayList<>();
             for (SuiteTable.Row r : table.rows()) {
                 mean.add(finite(r.mean()[c]));
                 err.add(finite(r.std()[c]));
             }
-            chart.addSeries(col.task(), labels, mean, err);
+            chart.addSeries(col.title(), labels, mean, err);
             chart.getStyler().setYAxisMin(0.0); // a bar's length is its value; a cut axis exaggerates gaps
             charts.add(chart);
         }
@@ -50,8 +50,12 @@ final class SuitePlot {
         if (charts.isEmpty()) {
             return;
         }
-        String base = png.toString().replaceAll("\\.png$", "");
+        // Written beside the target and renamed over it, like the tables: a reader never sees half a plot.
+        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
+        String base = tmp.toString();
         BitmapEncoder.saveBitmap(charts, charts.size(), 1, base, BitmapEncoder.BitmapFormat.PNG);
+        java.nio.file.Files.move(Path.of(base + ".png"), png, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static CategoryChart chart(String title, String y) {

@@ -20,17 +20,39 @@ import java.util.Set;
  */
 public final class SuiteTable {
 
-    /** A task's headline metric, as reported in a run's test metrics ({@code left/accuracy}). */
+    /**
+     * A task's headline metric, as reported in a run's test metrics ({@code left/accuracy}), or a
+     * metric of the whole run ({@code mse-post}, task "": a meta-learner's episodic metric).
+     */
     public record Column(String task, String metric, boolean higherIsBetter) {
         /** @return the key in the test metrics */
         public String key() {
-            return task + "/" + metric;
+            return task.isEmpty() ? metric : task + "/" + metric;
+        }
+
+        /** @return the column's title: task and metric */
+        public String title() {
+            return task.isEmpty() ? metric : task + " " + metric;
         }
     }
 
-    /** One aggregated row. */
+    /**
+     * One aggregated row.
+     *
+     * @param label the method's label
+     * @param baseline whether it is a single-task baseline
+     * @param finished its runs that finished
+     * @param total its runs
+     * @param mean each column's mean over the finished runs
+     * @param std each column's standard deviation
+     * @param deltaMean the mean Δm%
+     * @param deltaStd its standard deviation
+     * @param meanRank the mean rank (NaN for a baseline)
+     * @param failures its failed runs: seed, reason and log
+     * @param unfinished its runs that neither finished nor failed (interrupted, running, not run)
+     */
     public record Row(String label, boolean baseline, int finished, int total, double[] mean, double[] std,
-            double deltaMean, double deltaStd, double meanRank, List<String> failures) {}
+            double deltaMean, double deltaStd, double meanRank, List<String> failures, List<String> unfinished) {}
 
     private final List<Column> columns;
     private final List<Row> rows;
@@ -93,13 +115,19 @@ public final class SuiteTable {
                 deltas[i] = isBaseline ? Double.NaN : delta(columns, baseline, done.get(i).testMetrics());
                 table.deltaByRun.put(done.get(i).run().folder(), deltas[i]);
             }
-            List<String> failures = runs.stream().filter(o -> !o.finished())
-                    .map(o -> "seed " + o.run().seed() + ": " + o.status()).toList();
+            List<String> failures = runs.stream().filter(o -> o.status().startsWith("failed")).map(SuiteTable::why).toList();
+            List<String> unfinished = runs.stream().filter(o -> !o.finished() && !o.status().startsWith("failed"))
+                    .map(SuiteTable::why).toList();
             rows.add(new Row(e.getKey(), isBaseline, done.size(), runs.size(), mean, std, mean(deltas), std(deltas),
-                    Double.NaN, failures));
+                    Double.NaN, failures, unfinished));
         }
         rank(columns, rows);
         return table;
+    }
+
+    /** A run that did not finish: its seed, its state or reason, and its log below the suite's folder. */
+    private static String why(RunOutcome o) {
+        return "seed " + o.run().seed() + ": " + o.status() + " (log: " + o.run().folder() + "/run.log)";
     }
 
     private static List<Column> columns(List<RunOutcome> outcomes) {
@@ -182,7 +210,7 @@ public final class SuiteTable {
         for (int i = 0; i < methods.size(); i++) {
             Row r = methods.get(i);
             rows.set(rows.indexOf(r), new Row(r.label(), false, r.finished(), r.total(), r.mean(), r.std(),
-                    r.deltaMean(), r.deltaStd(), total[i] / Math.max(1, columns.size()), r.failures()));
+                    r.deltaMean(), r.deltaStd(), total[i] / Math.max(1, columns.size()), r.failures(), r.unfinished()));
         }
     }
 
@@ -194,7 +222,7 @@ public final class SuiteTable {
     public String markdown() {
         StringBuilder sb = new StringBuilder("| method | runs |");
         for (Column c : columns) {
-            sb.append(' ').append(c.task()).append(' ').append(c.metric()).append(c.higherIsBetter() ? " ↑" : " ↓").append(" |");
+            sb.append(' ').append(c.title()).append(c.higherIsBetter() ? " ↑" : " ↓").append(" |");
         }
         sb.append(" Δm% ↓ | MR ↓ |\n|---|---|");
         sb.append("---|".repeat(columns.size())).append("---|---|\n");
@@ -206,15 +234,20 @@ public final class SuiteTable {
             sb.append(' ').append(r.baseline() ? "0 (baseline)" : pm(r.deltaMean(), r.deltaStd(), 2)).append(" | ")
                     .append(r.baseline() ? "–" : fmt(r.meanRank(), 2)).append(" |\n");
         }
-        List<String> failures = new ArrayList<>();
-        for (Row r : rows) {
-            r.failures().forEach(f -> failures.add(r.label() + ", " + f));
-        }
-        if (!failures.isEmpty()) {
-            sb.append("\nFailed runs:\n");
-            failures.forEach(f -> sb.append("- ").append(f).append('\n'));
-        }
+        list(sb, "Failed runs", rows, Row::failures);
+        list(sb, "Unfinished runs (running the suite again resumes them)", rows, Row::unfinished);
         return sb.toString();
+    }
+
+    private static void list(StringBuilder sb, String title, List<Row> rows, java.util.function.Function<Row, List<String>> which) {
+        List<String> items = new ArrayList<>();
+        for (Row r : rows) {
+            which.apply(r).forEach(f -> items.add(r.label() + ", " + f));
+        }
+        if (!items.isEmpty()) {
+            sb.append('\n').append(title).append(":\n");
+            items.forEach(f -> sb.append("- ").append(f).append('\n'));
+        }
     }
 
     /**

@@ -35,4 +35,22 @@ class SuitePlanTest {
         String two = error("methods = [ls, ls], seeds = [x]");
         assertTrue(two.contains("2 configuration errors"), two);
     }
+
+    @Test
+    void everyLabelIsAFolderOfItsOwn() {
+        assertTrue(error("methods = [\"a/b\"]").contains("'a/b' cannot be a folder name"));
+        assertTrue(error("methods = [\"..\"]").contains("cannot be a folder name"));
+        assertTrue(error("methods = [cells]").contains("a folder the suite keeps for itself"));
+        assertTrue(error("methods = [stl-left], single-task = [left]").contains("the baseline 'stl-left' has the name of a method"));
+        assertTrue(error("name = \"a b\", methods = [ls]").contains("suite.name"));
+        assertTrue(error("methods = [ls, LS]").contains("'LS' differs from another label only in case"));
+    }
+
+    @Test
+    void executorKeysAreTheExecutorsToCheck() {
+        SuitePlan p = SuitePlan.of(ConfigFactory.parseString(
+                "suite { methods = [ls], executor = local, local { workers = 3 }, slurm { partition = x } }"));
+        assertEquals(1, p.runs().size());
+        assertTrue(error("methods = [ls], executr = local").contains("did you mean 'executor'?"));
+    }
 }
