@@ -19,11 +19,13 @@ import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Wide ResNet WRN-{@code depth}-{@code k} (Zagoruyko &amp; Komodakis 2016) as S2M2 (Mangla et al.
- * 2020, {@code wrn_mixup_model.py}) uses it for few-shot learning, and as the WRN-28-10 feature
- * extractor of LEO (Rusu et al. 2019, features of Qiao et al. 2018) is described: a 3×3 stem of
+ * 2020, {@code wrn_mixup_model.py}) uses it for few-shot learning (LEO, Rusu et al. 2019, uses the
+ * WRN-28-10 features of Qiao et al. 2018, whose code was not compared): a 3×3 stem of
  * 16 filters, three groups of {@code n = (depth - 4) / 6} pre-activation blocks of {@code 16k},
  * {@code 32k}, {@code 64k} filters with strides 1, 2, 2, then BN-ReLU and the spatial mean.
  * A block is
@@ -68,19 +70,19 @@ public final class WideResNet implements Backbone {
     private final int perGroup;
     private final double dropout;
     private final boolean linearHead;
-    private final double momentum;
-    private final double eps;
     private final Convolution convolution;
     private final RandomArrays random;
     private final Autograd autograd;
+    /** The batch norms by name, made once (the forward pass looks them up). */
+    private final Map<String, BatchNorm> norms = new HashMap<>();
 
     WideResNet(Config c, Convolution convolution, RandomArrays random, Autograd autograd) {
         this.depth = c.getInt("depth");
         this.widen = c.getInt("widen-factor");
         this.dropout = c.getDouble("dropout");
         this.linearHead = c.getString("head").equals("linear");
-        this.momentum = c.getDouble("bn-momentum");
-        this.eps = c.getDouble("bn-eps");
+        double momentum = c.getDouble("bn-momentum");
+        double eps = c.getDouble("bn-eps");
         if (depth < 10 || (depth - 4) % 6 != 0) {
             throw new IllegalArgumentException("a Wide ResNet's depth is 6n + 4 with n >= 1 (10, 16, 22, 28, ...), got "
                     + depth);
@@ -98,6 +100,14 @@ public final class WideResNet implements Backbone {
         this.convolution = convolution;
         this.random = random;
         this.autograd = autograd;
+        for (int g = 0; g < 3; g++) {
+            for (int k = 0; k < perGroup; k++) {
+                for (String bn : new String[] {".bn1", ".bn2"}) {
+                    norms.put(block(g, k) + bn, new BatchNorm(block(g, k) + bn, momentum, eps, autograd));
+                }
+            }
+        }
+        norms.put("encoder.bn", new BatchNorm("encoder.bn", momentum, eps, autograd));
     }
 
     private int width(int group) {
@@ -119,7 +129,7 @@ public final class WideResNet implements Backbone {
     }
 
     private BatchNorm norm(String name) {
-        return new BatchNorm(name, momentum, eps, autograd);
+        return norms.get(name);
     }
 
     @Override
