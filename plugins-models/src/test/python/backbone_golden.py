@@ -7,7 +7,8 @@ Not run by the build. To regenerate (PyTorch 1.13 float64 on the CPU; Debian's p
 with kjunelee/MetaOptNet at 19601591da8090734e2e69113c9510831da5528a and nupurkmr9/S2M2_fewshot at
 50b1c1b11103b64bcc256db19fe672d4a8274fd1. The weights, inputs and loss weights are closed formulas of
 the tensor's position and the element's index (both sides compute them), so a file holds only the
-names and shapes of the parameters, the outputs, the running statistics and gradient checksums.
+names and shapes of the parameters, the outputs, the running statistics, gradient checksums and one
+Hessian-vector product.
 """
 import math
 import sys
@@ -55,7 +56,15 @@ def write(path, model, names, shape, forward):
     model.train()
     y = forward(model, x)
     r = seq(y.numel(), lambda i: math.cos(0.13 * i)).view_as(y)
-    grads = torch.autograd.grad((y * r).sum(), [p for _, p in params])
+    grads = torch.autograd.grad((y * r).sum(), [p for _, p in params], create_graph=True)
+    # u'Hv over the concatenated parameters: the double backward (what second-order MAML needs).
+    total = sum(p.numel() for _, p in params)
+    u = seq(total, lambda k: math.sin(0.23 * k + 0.3))
+    v = seq(total, lambda k: math.cos(0.19 * k + 0.7))
+    ug = sum((g.flatten() * part).sum() for g, part in zip(grads, torch.split(u, [p.numel() for _, p in params])))
+    hvp = float(sum((h.flatten() * part).sum() for h, part in
+                    zip(torch.autograd.grad(ug, [p for _, p in params]), torch.split(v, [p.numel() for _, p in params]))))
+    grads = [g.detach() for g in grads]
     lines = ['# ' + path.split('/')[-1] + ': written by src/test/python/backbone_golden.py; do not edit']
     for (name, p) in params:
         lines.append('param %s %s' % (rename[name], ','.join(str(d) for d in p.shape)))
@@ -64,6 +73,7 @@ def write(path, model, names, shape, forward):
     for (name, p), g in zip(params, grads):
         s = seq(g.numel(), lambda i: math.sin(0.17 * i + 0.5))
         lines.append('grad %s %r %r' % (rename[name], float((g.flatten() * s).sum()), float((g * g).sum())))
+    lines.append('hvp %r' % hvp)
     for name, b in model.named_buffers():
         if name.endswith('num_batches_tracked'):
             continue

@@ -186,25 +186,31 @@ public final class ResNet12 implements Backbone {
         boolean batched = params.get(block(0) + ".bn1.weight").getShape().dimension() == 2;
         NDArray h = input;
         for (int i = 0; i < channels.length; i++) {
-            String s = block(i);
-            BatchNorm[] bn = norms[i];
-            NDArray out = h;
-            for (int j = 0; j < 3; j++) {
-                out = bn[j].apply(params, Layers.conv(convolution, out, params.get(s + ".conv" + (j + 1) + ".weight"), 1, 1),
-                        forward);
-                if (j < 2) {
-                    out = Activation.leakyRelu(out, SLOPE);
-                }
-            }
-            NDArray shortcut = bn[3].apply(params, Layers.conv(convolution, h, params.get(s + ".shortcut.conv.weight"), 1, 0),
-                    forward);
-            out = Layers.maxPool2(Activation.leakyRelu(out.add(shortcut), SLOPE));
-            if (dropRate > 0) {
-                out = hasDropBlock(i) ? dropBlock.apply(out, forward) : Layers.dropout(out, dropRate, forward, random, autograd);
-            }
-            h = out;
+            int block = i;
+            h = Layers.scoped(h, x -> block(params, x, block, forward));
         }
         return averagePool ? Layers.globalAveragePool(h) : Layers.flatten(h, batched);
+    }
+
+    /** Residual block {@code i}: its intermediates are freed when it returns ({@link Layers#scoped}). */
+    private NDArray block(Params params, NDArray h, int i, Forward forward) {
+        String s = block(i);
+        BatchNorm[] bn = norms[i];
+        NDArray out = h;
+        for (int j = 0; j < 3; j++) {
+            out = bn[j].apply(params, Layers.conv(convolution, out, params.get(s + ".conv" + (j + 1) + ".weight"), 1, 1),
+                    forward);
+            if (j < 2) {
+                out = Activation.leakyRelu(out, SLOPE);
+            }
+        }
+        NDArray shortcut = bn[3].apply(params, Layers.conv(convolution, h, params.get(s + ".shortcut.conv.weight"), 1, 0),
+                forward);
+        out = Layers.maxPool2(Activation.leakyRelu(out.add(shortcut), SLOPE));
+        if (dropRate > 0) {
+            out = hasDropBlock(i) ? dropBlock.apply(out, forward) : Layers.dropout(out, dropRate, forward, random, autograd);
+        }
+        return out;
     }
 
     @Override

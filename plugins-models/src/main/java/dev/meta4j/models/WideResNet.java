@@ -179,20 +179,25 @@ public final class WideResNet implements Backbone {
         NDArray h = Layers.conv(convolution, input, params.get("encoder.stem.weight"), 1, 1);
         for (int g = 0; g < 3; g++) {
             for (int k = 0; k < perGroup; k++) {
-                String s = block(g, k);
-                int stride = stride(g, k);
-                NDArray a = Activation.relu(norm(s + ".bn1").apply(params, h, forward));
-                NDArray out = Layers.conv(convolution, a, params.get(s + ".conv1.weight"), stride, 1);
-                out = Activation.relu(norm(s + ".bn2").apply(params, out, forward));
-                out = Layers.dropout(out, dropout, forward, random, autograd);
-                out = Layers.conv(convolution, out, params.get(s + ".conv2.weight"), 1, 1);
-                NDArray shortcut = projects(g, k) ? Layers.conv(convolution, a, params.get(s + ".shortcut.weight"), stride, 0)
-                        : h;
-                h = shortcut.add(out);
+                int group = g;
+                int block = k;
+                h = Layers.scoped(h, x -> block(params, x, group, block, forward));
             }
         }
-        h = Activation.relu(norm("encoder.bn").apply(params, h, forward));
-        return Layers.globalAveragePool(h);
+        return Layers.scoped(h, x -> Layers.globalAveragePool(Activation.relu(norm("encoder.bn").apply(params, x, forward))));
+    }
+
+    /** One pre-activation block: its intermediates are freed when it returns ({@link Layers#scoped}). */
+    private NDArray block(Params params, NDArray h, int g, int k, Forward forward) {
+        String s = block(g, k);
+        int stride = stride(g, k);
+        NDArray a = Activation.relu(norm(s + ".bn1").apply(params, h, forward));
+        NDArray out = Layers.conv(convolution, a, params.get(s + ".conv1.weight"), stride, 1);
+        out = Activation.relu(norm(s + ".bn2").apply(params, out, forward));
+        out = Layers.dropout(out, dropout, forward, random, autograd);
+        out = Layers.conv(convolution, out, params.get(s + ".conv2.weight"), 1, 1);
+        NDArray shortcut = projects(g, k) ? Layers.conv(convolution, a, params.get(s + ".shortcut.weight"), stride, 0) : h;
+        return shortcut.add(out);
     }
 
     @Override

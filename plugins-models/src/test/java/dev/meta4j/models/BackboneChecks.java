@@ -98,7 +98,7 @@ final class BackboneChecks {
 
     /** The reference's numbers for a tiny instance (see the generator's docstring). */
     record Golden(List<String> names, List<long[]> shapes, long[] input, double[] trainOutput,
-            Map<String, double[]> gradients, Map<String, double[]> buffers, double[] evalOutput) {
+            Map<String, double[]> gradients, double hvp, Map<String, double[]> buffers, double[] evalOutput) {
 
         static Golden read(String resource) {
             List<String> names = new ArrayList<>();
@@ -108,6 +108,7 @@ final class BackboneChecks {
             long[] input = null;
             double[] train = null;
             double[] eval = null;
+            double hvp = Double.NaN;
             try (BufferedReader r = new BufferedReader(new InputStreamReader(
                     BackboneChecks.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
@@ -125,13 +126,14 @@ final class BackboneChecks {
                         case "eval-output" -> eval = numbers(f, 1);
                         case "grad" -> grads.put(f[1], numbers(f, 2));
                         case "buffer" -> buffers.put(f[1], numbers(f, 2));
+                        case "hvp" -> hvp = Double.parseDouble(f[1]);
                         default -> throw new IllegalStateException("unknown line in " + resource + ": " + f[0]);
                     }
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return new Golden(names, shapes, input, train, grads, buffers, eval);
+            return new Golden(names, shapes, input, train, grads, hvp, buffers, eval);
         }
 
         private static double[] numbers(String[] f, int from) {
@@ -164,8 +166,14 @@ final class BackboneChecks {
 
         /**
          * Checks a backbone against the reference: names and shapes of its trained parameters, the
-         * training-mode output, the gradients of {@code sum(output · r)}, the running statistics
-         * after that pass and the evaluation-mode output that reads them.
+         * training-mode output, the gradients of {@code sum(output · r)} and the Hessian-vector
+         * product {@code u'Hv} of it (the double backward, through every block's freed manager: see
+         * {@code Layers.scoped}), the running statistics after that pass and the evaluation-mode
+         * output that reads them.
+         *
+         * <p>The second order is checked against PyTorch's double backward, not finite differences:
+         * the gradient of a (leaky) ReLU network jumps at every kink, so a difference of gradients
+         * that steps over one is off by the jump over the step.
          */
         void check(Backbone net, Params init, Autograd autograd, NDManager m, double tolerance) {
             Params trainable = init.trainable();
@@ -189,11 +197,20 @@ final class BackboneChecks {
             NDArray x = m.create(sequence(n, i -> StrictMath.sin(0.31 * i + 0.2)), new Shape(input));
             NDList grads;
             NDArray y;
+            double uhv = 0;
             try (Autograd.Scope rec = autograd.record()) {
                 y = net.forward(p, x, Forward.training(new Rng(0))).singletonOrThrow();
                 NDArray r = m.create(sequence(Math.toIntExact(y.size()), i -> StrictMath.cos(0.13 * i)), y.getShape());
-                grads = autograd.grad(y.mul(r).sum(), p.trainable().arrays(), GraphMode.RELEASE);
+                grads = autograd.grad(y.mul(r).sum(), p.trainable().arrays(), GraphMode.CREATE);
+                int total = Math.toIntExact(p.trainable().elementCount());
+                NDArray ug = dot(grads, sequence(total, k -> StrictMath.sin(0.23 * k + 0.3)), m);
+                double[] hv = FiniteDifferences.flatten(autograd.grad(ug, p.trainable().arrays(), GraphMode.RELEASE));
+                double[] v = sequence(total, k -> StrictMath.cos(0.19 * k + 0.7));
+                for (int k = 0; k < total; k++) {
+                    uhv += hv[k] * v[k];
+                }
             }
+            assertEquals(hvp, uhv, tolerance * Math.abs(hvp), "u'Hv (double backward)");
             close(trainOutput, y.toDoubleArray(), tolerance, "training-mode output");
             for (int k = 0; k < names.size(); k++) {
                 double[] g = grads.get(k).toDoubleArray();
@@ -215,6 +232,18 @@ final class BackboneChecks {
             }
             close(evalOutput, net.forward(p, x, Forward.evaluation(new Rng(0))).singletonOrThrow().toDoubleArray(), tolerance,
                     "evaluation-mode output");
+        }
+
+        private static NDArray dot(NDList g, double[] w, NDManager m) {
+            NDArray total = null;
+            int off = 0;
+            for (NDArray a : g) {
+                int k = Math.toIntExact(a.size());
+                NDArray part = a.mul(m.create(Arrays.copyOfRange(w, off, off + k), a.getShape())).sum();
+                total = total == null ? part : total.add(part);
+                off += k;
+            }
+            return total;
         }
 
         private static void close(double[] want, double[] got, double tolerance, String what) {

@@ -70,8 +70,19 @@ class ResNet12Benchmark {
             };
             step.run(); // warm-up
             forward.run();
-            System.out.printf("resnet12, 100 x 3x84x84, %d thread(s): forward+backward s/step %s; forward (eval) s %s%n",
-                    threads, time(step, steps), time(forward, steps));
+            System.out.printf("resnet12, 100 x 3x84x84, %d thread(s): forward+backward s/step %s; forward (eval) s %s; %s%n",
+                    threads, time(step, steps), time(forward, steps), peakResidentSet());
+        }
+    }
+
+    /** The process's peak resident set ({@code VmHWM}), where Linux reports it. */
+    private static String peakResidentSet() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("VmHWM")).findFirst().map(l -> "peak RSS " + l.substring(6).trim())
+                    .orElse("peak RSS unknown");
+        } catch (java.io.IOException e) {
+            return "peak RSS unknown";
         }
     }
 
