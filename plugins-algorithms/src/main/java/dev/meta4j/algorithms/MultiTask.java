@@ -156,7 +156,7 @@ public final class MultiTask implements Algorithm {
         NDArray losses;
         Combination combination;
         try (Autograd.Scope rec = autograd.record()) {
-            Forward training = Forward.training(rng);
+            Forward training = Forward.training(rng, step.clock());
             NDArray representation = backbone.encode(model, batch.inputs(), training);
             losses = taskLosses(backbone.heads(model, representation, training), batch);
             switch (need) {
@@ -185,7 +185,8 @@ public final class MultiTask implements Algorithm {
         optimizer.step(all, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
-                NDArray after = taskLosses(backbone.forward(model, batch.inputs(), Forward.training(rng)), batch);
+                NDArray after = taskLosses(
+                        backbone.forward(model, batch.inputs(), Forward.training(rng, step.clock())), batch);
                 weighting.afterStep(after);
             }
         }

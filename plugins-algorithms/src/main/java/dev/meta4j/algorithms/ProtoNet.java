@@ -122,7 +122,8 @@ public final class ProtoNet implements Algorithm {
             NDArray total = null;
             NDArray hits = null;
             for (int t = 0; t < batch.taskCount(); t++) {
-                NDArray logits = episodeLogits(params, batch.episode(t), trainTask.classes(), Forward.training(rng));
+                NDArray logits = episodeLogits(params, batch.episode(t), trainTask.classes(),
+                        Forward.training(rng, step.clock()));
                 Targets y = Targets.of(batch.queryTargets().get(t));
                 NDArray l = trainTask.loss(logits, y);
                 NDArray a = trainTask.score(logits.stopGradient(), y);

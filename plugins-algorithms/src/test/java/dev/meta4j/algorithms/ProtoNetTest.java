@@ -17,6 +17,8 @@ import dev.meta4j.api.algorithm.Step;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.data.ClassificationTask;
+import dev.meta4j.api.data.DataSpec;
+import java.util.List;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.data.Targets;
@@ -138,11 +140,61 @@ class ProtoNetTest {
     }
 
     private static ProtoNet protonet(String algo, String model) {
+        return protonet(algo, kit.create(PluginKind.MODEL, "conv4", model, Backbone.class));
+    }
+
+    private static ProtoNet protonet(String algo, Backbone net) {
         ProtoNet p = (ProtoNet) kit.create(PluginKind.ALGORITHM, "protonet", algo, Algorithm.class);
-        Backbone net = kit.create(PluginKind.MODEL, "conv4", model, Backbone.class);
         Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "lr = 0.003", Optimizer.class);
         p.init(new TestComponents(patchEpisodes(3, 2), net, adam, null));
         return p;
+    }
+
+    @Test
+    void trainingPassesCarryTheStepsClock() {
+        Backbone conv4 = kit.create(PluginKind.MODEL, "conv4", "channels = 3, blocks = 2", Backbone.class);
+        List<TrainingClock> seen = new java.util.ArrayList<>();
+        Backbone recording = new Backbone() {
+            @Override
+            public Params init(DataSpec spec, Rng rng, NDManager manager, DataType dataType) {
+                return conv4.init(spec, rng, manager, dataType);
+            }
+
+            @Override
+            public NDArray encode(Params params, NDArray input, Forward forward) {
+                if (forward.training()) {
+                    seen.add(forward.clock());
+                }
+                return conv4.encode(params, input, forward);
+            }
+
+            @Override
+            public ai.djl.ndarray.NDList heads(Params params, NDArray representation, Forward forward) {
+                return conv4.heads(params, representation, forward);
+            }
+        };
+        ProtoNet pn = protonet("", recording);
+        TrainingClock clock = new TrainingClock(7, 60, 0);
+        try (NDManager m = kit.manager().newSubManager()) {
+            pn.trainStep(new Step(clock, 0.003, m));
+        }
+        assertTrue(!seen.isEmpty() && seen.stream().allMatch(clock::equals), "clocks seen: " + seen);
+    }
+
+    @Test
+    void learnsWithATinyResNet12WithDropBlock() {
+        // Two blocks on 8x8 images (maps 4 and 2), both with DropBlock of 2x2, ramped over 20 steps.
+        Backbone net = kit.create(PluginKind.MODEL, "resnet12",
+                "channels = [8, 8], dropblock-size = 2, drop-rate = 0.1, dropblock-warmup-steps = 20", Backbone.class);
+        ProtoNet pn = protonet("test-episodes = 30", net);
+        for (int s = 0; s < 60; s++) {
+            try (NDManager m = kit.manager().newSubManager()) {
+                assertTrue(Double.isFinite(pn.trainStep(new Step(new TrainingClock(s, 60, 0), 0.003, m)).get("loss")
+                        .orElseThrow()));
+            }
+        }
+        double acc = pn.evaluate(Split.TEST, kit.manager()).metrics().get("accuracy").orElseThrow();
+        assertTrue(acc > 0.8, "3-way accuracy " + acc);
     }
 
     @Test

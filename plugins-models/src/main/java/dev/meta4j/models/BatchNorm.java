@@ -28,7 +28,8 @@ import dev.meta4j.api.model.Params;
  * <p>Inputs are {@code [N, C, ...]}. Task-batched parameters ({@code [T, C]}, see {@link
  * Params#replicate}) take inputs with the tasks folded into the channels, {@code [N, T·C, ...]}
  * (task {@code t}'s channel {@code c} at {@code t·C + c}), so that each task has its own
- * statistics and the whole meta-batch is normalised in one pass.
+ * statistics and the whole meta-batch is normalised in one pass. Task-major images {@code [T, N,
+ * C, H, W]} are folded so, normalised, and unfolded.
  */
 final class BatchNorm {
 
@@ -81,11 +82,18 @@ final class BatchNorm {
      * Normalises a batch.
      *
      * @param p the parameters (plain, or task-batched {@code [T, C]})
-     * @param x {@code [N, C, ...]}, or {@code [N, T·C, ...]} for task-batched parameters
+     * @param x {@code [N, C, ...]}, or {@code [N, T·C, ...]} or {@code [T, N, C, H, W]} for task-batched parameters
      * @param forward training (batch statistics, running statistics updated) or evaluation
      * @return the normalised batch, same shape, in the input's manager
      */
     NDArray apply(Params p, NDArray x, Forward forward) {
+        if (x.getShape().dimension() == 5 && p.get(name + ".weight").getShape().dimension() == 2) {
+            // task-major images [T, N, C, H, W] (ResNet-12, WRN): fold, normalise, unfold
+            Shape s = x.getShape();
+            NDArray folded = x.transpose(1, 0, 2, 3, 4).reshape(s.get(1), s.get(0) * s.get(2), s.get(3), s.get(4));
+            return apply(p, folded, forward).reshape(s.get(1), s.get(0), s.get(2), s.get(3), s.get(4))
+                    .transpose(1, 0, 2, 3, 4);
+        }
         NDArray weight = p.get(name + ".weight");
         NDArray bias = p.get(name + ".bias");
         long channels = weight.getShape().size();

@@ -1,6 +1,7 @@
 package dev.meta4j.api.model;
 
 import dev.meta4j.api.Rng;
+import dev.meta4j.api.optim.TrainingClock;
 import java.util.Objects;
 
 /**
@@ -11,8 +12,12 @@ import java.util.Objects;
  *     state (MAML++'s per-step batch norm); {@link #OUTSIDE_INNER_LOOP} elsewhere
  * @param rng the generator of any random choice inside the pass (dropout masks), so that it is
  *     reproducible from the experiment's seed
+ * @param clock where training stands, for models whose regularisation follows a schedule (ResNet-12's
+ *     DropBlock rate grows over the first steps); {@code null} where the caller does not say (an
+ *     evaluation, a test, an algorithm that does not pass it), and a model then uses its schedule's
+ *     final value
  */
-public record Forward(boolean training, int innerStep, Rng rng) {
+public record Forward(boolean training, int innerStep, Rng rng, TrainingClock clock) {
 
     /** The {@link #innerStep} of a pass that is not part of an inner loop. */
     public static final int OUTSIDE_INNER_LOOP = -1;
@@ -26,13 +31,35 @@ public record Forward(boolean training, int innerStep, Rng rng) {
     }
 
     /**
-     * A training pass outside any inner loop.
+     * A pass that does not say where training stands ({@link #clock} {@code null}).
+     *
+     * @param training true while training
+     * @param innerStep the inner-loop step, or {@link #OUTSIDE_INNER_LOOP}
+     * @param rng the generator for random choices
+     */
+    public Forward(boolean training, int innerStep, Rng rng) {
+        this(training, innerStep, rng, null);
+    }
+
+    /**
+     * A training pass outside any inner loop that does not say where training stands.
      *
      * @param rng the generator for random choices
      * @return the context
      */
     public static Forward training(Rng rng) {
-        return new Forward(true, OUTSIDE_INNER_LOOP, rng);
+        return new Forward(true, OUTSIDE_INNER_LOOP, rng, null);
+    }
+
+    /**
+     * A training pass outside any inner loop at a known point of training.
+     *
+     * @param rng the generator for random choices
+     * @param clock the step's clock ({@code Step.clock()})
+     * @return the context
+     */
+    public static Forward training(Rng rng, TrainingClock clock) {
+        return new Forward(true, OUTSIDE_INNER_LOOP, rng, Objects.requireNonNull(clock, "clock"));
     }
 
     /**
@@ -42,7 +69,7 @@ public record Forward(boolean training, int innerStep, Rng rng) {
      * @return the context
      */
     public static Forward evaluation(Rng rng) {
-        return new Forward(false, OUTSIDE_INNER_LOOP, rng);
+        return new Forward(false, OUTSIDE_INNER_LOOP, rng, null);
     }
 
     /**
@@ -55,6 +82,6 @@ public record Forward(boolean training, int innerStep, Rng rng) {
         if (step < 0) {
             throw new IllegalArgumentException("inner steps are counted from 0, got " + step);
         }
-        return new Forward(training, step, rng);
+        return new Forward(training, step, rng, clock);
     }
 }

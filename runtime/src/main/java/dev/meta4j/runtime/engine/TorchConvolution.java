@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * channels-last kernels agree with float64 to rounding, also under libtorch's junk fill, at the same
  * speed, except for the input gradient of a first layer (fewer than 4 input channels), which they
  * still read from uninitialised padding: such a convolution, when its input needs a gradient
- * (never for data), runs libtorch's native {@code _slow_conv2d_forward} (im2col and a GEMM) instead.
+ * (never for data), runs libtorch's native {@code _slow_conv2d_forward} (im2col and a GEMM) instead,
+ * on channels-first copies: given a channels-last input (the output of an earlier convolution
+ * here) its backward fails with "slow_conv2d: grad_weight must be contiguous" (libtorch 2.7).
  * {@code TorchConvolutionTest} sweeps the shapes; DESIGN.md has the measurements. On CUDA it is
  * plain {@code torch.conv2d} (cuDNN).
  */
@@ -88,7 +90,8 @@ public final class TorchConvolution implements Convolution {
                 + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p], [1, 1], gr)\n"
                 + "    if x.requires_grad and torch.size(x, 1) // gr < 4:\n"
                 + "      if gr == 1:\n"
-                + "        return torch._slow_conv2d_forward(x, w, [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
+                + "        return torch._slow_conv2d_forward(torch.contiguous(x), torch.contiguous(w),"
+                + " [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
                 + "      xs = torch.chunk(x, gr, 1)\n"
                 + "      ws = torch.chunk(w, gr, 0)\n"
                 + "BIAS_CHUNKS"

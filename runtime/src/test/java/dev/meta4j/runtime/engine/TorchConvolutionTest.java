@@ -144,4 +144,56 @@ class TorchConvolutionTest {
                     + "); the oneDNN trap could not be shown here");
         }
     }
+
+    /**
+     * A hidden layer with fewer than 4 input channels (tiny test networks: ResNet-12 of widths 2, 3,
+     * ...): its input needs a gradient and is channels-last, being an earlier convolution's output,
+     * so the native kernel gets it; its backward used to fail ("slow_conv2d: grad_weight must be
+     * contiguous"). Gradients against DJL's channels-first float64 convolution.
+     */
+    @Test
+    void aChannelsLastHiddenInputWithFewChannelsGetsItsGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchAutograd autograd = new TorchAutograd(m);
+            TorchConvolution conv = new TorchConvolution(m);
+            TorchEngine.setThreads(1);
+            for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
+                for (int kernel : new int[] {1, 3}) {
+                    NDArray x0 = m.randomUniform(-1, 1, new Shape(2, 5, 8, 8)).toType(type, false).duplicate();
+                    NDArray w0 = m.randomUniform(-1, 1, new Shape(3, 5, 1, 1)).toType(type, false).duplicate();
+                    NDArray w = m.randomUniform(-1, 1, new Shape(4, 3, kernel, kernel)).toType(type, false).duplicate();
+                    NDArray x64 = x0.toType(DataType.FLOAT64, false).duplicate();
+                    NDArray w064 = w0.toType(DataType.FLOAT64, false).duplicate();
+                    NDArray w64 = w.toType(DataType.FLOAT64, false).duplicate();
+                    List<double[]> got = new ArrayList<>();
+                    List<double[]> want = new ArrayList<>();
+                    for (boolean ours : new boolean[] {true, false}) {
+                        NDList leaves = ours ? new NDList(x0, w) : new NDList(x64, w64);
+                        for (NDArray a : leaves) {
+                            a.setRequiresGradient(true);
+                        }
+                        try (var rec = autograd.record()) {
+                            NDArray y = ours
+                                    ? conv.conv2d(conv.conv2d(x0, w0, null, 1, 0), w, null, 1, kernel / 2)
+                                    : Conv2d.conv2d(Conv2d.conv2d(x64, w064).singletonOrThrow(), w64, null, new Shape(1, 1),
+                                            new Shape(kernel / 2, kernel / 2)).singletonOrThrow();
+                            for (NDArray g : autograd.grad(y.mul(y).sum(), leaves, GraphMode.RELEASE)) {
+                                (ours ? got : want).add(g.toType(DataType.FLOAT64, false).toDoubleArray());
+                            }
+                        }
+                        for (NDArray a : leaves) {
+                            a.setName(null);
+                        }
+                    }
+                    for (int i = 0; i < 2; i++) {
+                        double scale = java.util.Arrays.stream(want.get(i)).map(Math::abs).max().orElseThrow();
+                        for (int k = 0; k < want.get(i).length; k++) {
+                            assertTrue(Math.abs(got.get(i)[k] - want.get(i)[k]) <= 1e-5 * scale,
+                                    type + ", kernel " + kernel + ", gradient " + i + ", element " + k);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
