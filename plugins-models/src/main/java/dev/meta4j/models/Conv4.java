@@ -14,7 +14,6 @@ import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.Task;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
@@ -132,14 +131,7 @@ public final class Conv4 implements Backbone {
             inChannels = channels;
         }
         if (linearHead) {
-            long flat = embeddingSize(spec);
-            double bound = 1.0 / Math.sqrt(flat);
-            for (int t = 0; t < spec.taskCount(); t++) {
-                Task task = spec.tasks().get(t);
-                b.addHead(t, "head." + task.name() + ".weight",
-                        UniformInit.uniform(manager, rng, bound, dataType, task.outputs(), flat));
-                b.addHead(t, "head." + task.name() + ".bias", UniformInit.uniform(manager, rng, bound, dataType, task.outputs()));
-            }
+            LinearHeads.declare(b, spec, embeddingSize(spec), manager, rng, dataType);
         }
         return b.build();
     }

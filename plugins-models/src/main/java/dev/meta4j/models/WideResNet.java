@@ -13,7 +13,6 @@ import dev.meta4j.api.RandomArrays;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.data.DataSpec;
-import dev.meta4j.api.data.Task;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
@@ -162,14 +161,7 @@ public final class WideResNet implements Backbone {
         }
         norm("encoder.bn").declare(b, Params.ENCODER, width(2), manager, dataType);
         if (linearHead) {
-            long flat = width(2);
-            double bound = 1.0 / Math.sqrt(flat);
-            for (int t = 0; t < spec.taskCount(); t++) {
-                Task task = spec.tasks().get(t);
-                b.addHead(t, "head." + task.name() + ".weight",
-                        UniformInit.uniform(manager, rng, bound, dataType, task.outputs(), flat));
-                b.addHead(t, "head." + task.name() + ".bias", UniformInit.uniform(manager, rng, bound, dataType, task.outputs()));
-            }
+            LinearHeads.declare(b, spec, width(2), manager, rng, dataType);
         }
         return b.build();
     }
