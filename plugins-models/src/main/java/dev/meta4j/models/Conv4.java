@@ -37,7 +37,11 @@ import dev.meta4j.api.model.Params;
  * a query set, is normalised with its own statistics, in training and in evaluation, and there
  * are no running statistics) or {@code inductive} (PyTorch's {@code BatchNorm2d} in train/eval
  * mode, the official ProtoNet code's: running statistics as buffers, used at evaluation). See
- * {@link BatchNorm}.
+ * {@link BatchNorm}. The batch norms have a scale and a shift, both trained parameters that the
+ * MAML family adapts in the inner loop with every other weight, as learn2learn's PyTorch MAML
+ * does; MAML's TensorFlow code differs here: its {@code batch_norm} has a shift only ({@code
+ * scale=False}), and the shift is meta-learned but not adapted (it is not in the inner loop's
+ * weights).
  *
  * <p>With {@code head = none} the network is the encoder alone and its output is the embedding
  * (Prototypical Networks). With {@code head = linear} every task of the dataset gets a linear
