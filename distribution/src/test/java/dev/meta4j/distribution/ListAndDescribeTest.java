@@ -17,7 +17,7 @@ class ListAndDescribeTest {
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes"),
-            "model", List.of("mlp", "lenet-hps", "conv4"),
+            "model", List.of("mlp", "lenet-hps", "conv4", "mtan-segnet", "segnet-split", "celeba-cnn", "qm9-mpnn"),
             "optimizer", List.of("sgd", "adam"),
             "scheduler", List.of("constant", "step", "cosine", "plateau"));
 

@@ -30,7 +30,7 @@ import dev.meta4j.api.model.Params;
  * (task {@code t}'s channel {@code c} at {@code t·C + c}), so that each task has its own
  * statistics and the whole meta-batch is normalised in one pass.
  */
-final class BatchNorm {
+public final class BatchNorm {
 
     private final String name;
     private final double momentum;
@@ -47,7 +47,7 @@ final class BatchNorm {
      * @param transductive batch statistics always, no running statistics
      * @param autograd pauses recording for the running-statistics update
      */
-    BatchNorm(String name, double momentum, double eps, boolean transductive, Autograd autograd) {
+    public BatchNorm(String name, double momentum, double eps, boolean transductive, Autograd autograd) {
         this.name = name;
         this.momentum = momentum;
         this.eps = eps;
@@ -64,7 +64,7 @@ final class BatchNorm {
      * @param manager where the arrays live
      * @param type the floating-point type
      */
-    void declare(Params.Builder b, int head, int channels, NDManager manager, DataType type) {
+    public void declare(Params.Builder b, int head, int channels, NDManager manager, DataType type) {
         NDArray weight = manager.ones(new Shape(channels), type);
         weight.setRequiresGradient(true);
         NDArray bias = manager.zeros(new Shape(channels), type);
@@ -85,7 +85,7 @@ final class BatchNorm {
      * @param forward training (batch statistics, running statistics updated) or evaluation
      * @return the normalised batch, same shape, in the input's manager
      */
-    NDArray apply(Params p, NDArray x, Forward forward) {
+    public NDArray apply(Params p, NDArray x, Forward forward) {
         NDArray weight = p.get(name + ".weight");
         NDArray bias = p.get(name + ".bias");
         long channels = weight.getShape().size();
