@@ -9,7 +9,8 @@ Not run by the build. To regenerate (PyTorch 1.13 float64 on the CPU; Debian's p
 with Cranial-XIX/FAMO at 0a6ad06dbdd55fce73ec01e3a175c2498cd1e5e9. The SegNets are that repository's
 experiments/nyuv2/models.py loaded unchanged but for its filter list (replaced by a small one as the
 file is read, so the tests stay cheap); the CelebA network is experiments/celeba/models.py as it is.
-PyTorch Geometric is not needed: the QM9 reference below builds NNConv's per-edge weights and mean
+dense-counts.txt has PyTorch's parameter counts of the full-size models (NYUv2 and Cityscapes
+SegNets, CelebA, and the QM9 reference at width 64). PyTorch Geometric is not needed: the QM9 reference below builds NNConv's per-edge weights and mean
 aggregation over an explicit edge list, the GRU and LSTM steps with torch.nn.GRUCell/LSTMCell, and
 Set2Set's softmax molecule by molecule, so it checks the dense Java formulation against an
 independent one. Weights, inputs and loss weights are closed formulas of a tensor's position and
@@ -182,6 +183,12 @@ for label, make, names in [('mtan-segnet', lambda m: m.SegNetMtan(), mtan_names(
     golden(label + '-golden.txt', params, names, bn_buffers(model, rename),
            lambda v, model=model: model(v), TASKS, x, model)
     big = make(full)
+    counts.append('%s params %d buffers %d shared %d' % (label, sum(p.numel() for p in big.parameters()),
+                  sum(b.numel() for n, b in big.named_buffers() if not n.endswith('num_batches_tracked')),
+                  sum(p.numel() for p in big.shared_parameters())))
+
+city = load(famo + '/experiments/cityscapes/models.py')
+for label, big in [('mtan-segnet cityscapes', city.SegNetMtan()), ('segnet-split cityscapes', city.SegNet())]:
     counts.append('%s params %d buffers %d shared %d' % (label, sum(p.numel() for p in big.parameters()),
                   sum(b.numel() for n, b in big.named_buffers() if not n.endswith('num_batches_tracked')),
                   sum(p.numel() for p in big.shared_parameters())))

@@ -113,15 +113,17 @@ public final class BatchNorm {
             NDArray mean = x.sum(axes, true).div(count);
             NDArray centred = x.sub(mean);
             NDArray var = centred.square().sum(axes, true).div(count);
-            NDArray y = centred.div(var.add(epsArray).sqrt());
             if (forward.training() && !transductive) {
                 update(p.get(name + ".running-mean"), p.get(name + ".running-var"), mean, var, n);
             }
-            return y.mul(scale).add(shift);
+            // centred · (weight / std) + bias: the per-channel factor first, so the backward pass
+            // keeps one full-size array (centred) instead of two, and one fewer is made.
+            return centred.mul(scale.div(var.add(epsArray).sqrt())).add(shift);
         }
         NDArray mean = p.get(name + ".running-mean").reshape(bshape);
         NDArray var = p.get(name + ".running-var").reshape(bshape);
-        return x.sub(mean).div(var.add(epsArray).sqrt()).mul(scale).add(shift);
+        NDArray factor = scale.div(var.add(epsArray).sqrt());
+        return x.mul(factor).add(shift.sub(mean.mul(factor)));
     }
 
     private void update(NDArray runningMean, NDArray runningVar, NDArray mean, NDArray var, long n) {

@@ -120,8 +120,9 @@ public final class CelebaCnn implements Backbone {
         int conv = 1;
         for (int s = 0; s < STAGE_CONVS.length; s++) {
             for (int k = 0; k < STAGE_CONVS[s]; k++) {
-                h = layers.conv(params, "encoder.conv" + conv, h);
-                h = Activation.relu(layers.bn(params, "encoder.bn" + conv, h, forward));
+                String i = Integer.toString(conv);
+                h = Temporaries.scoped(h, in -> Activation.relu(
+                        layers.bn(params, "encoder.bn" + i, layers.conv(params, "encoder.conv" + i, in), forward)));
                 conv++;
             }
             if (s < STAGE_CONVS.length - 1) {
@@ -133,8 +134,8 @@ public final class CelebaCnn implements Backbone {
         h = h.sum(new int[] {2, 3}).div(Scalar.of(h.getManager(), s.get(2) * s.get(3), h.getDataType()));
         for (int i = 0; i < hidden.length; i++) {
             String fc = "encoder.fc" + (i + 1);
-            h = h.matMul(params.get(fc + ".weight").transpose());
-            h = Activation.relu(layers.bn(params, fc + "-bn", h, forward));
+            h = Temporaries.scoped(h, in -> Activation.relu(
+                    layers.bn(params, fc + "-bn", in.matMul(params.get(fc + ".weight").transpose()), forward)));
         }
         return h;
     }

@@ -55,10 +55,12 @@ final class IndexedMaxPool {
         long h = s.get(2) / 2;
         long w = s.get(3) / 2;
         NDArray values = Pool.maxPool2d(x, TWO, TWO, NONE, false);
-        NDArray windows = x.stopGradient().reshape(n, c, h, 2, w, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w, 4);
-        NDArray first = windows.argMax(4);
-        NDArray mask = first.oneHot(4).toType(x.getDataType(), false)
-                .reshape(n, c, h, w, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(s);
+        // The window copy, the int64 indices and their one-hot are freed at once (Temporaries).
+        NDArray mask = Temporaries.scoped(x.stopGradient(), d -> {
+            NDArray windows = d.reshape(n, c, h, 2, w, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w, 4);
+            return windows.argMax(4).oneHot(4).toType(d.getDataType(), false)
+                    .reshape(n, c, h, w, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(s);
+        });
         return new Pooled(values, mask);
     }
 
@@ -80,7 +82,7 @@ final class IndexedMaxPool {
         long c = s.get(1);
         long h = s.get(2);
         long w = s.get(3);
-        NDArray repeated = z.reshape(n, c, h, 1, w, 1).broadcast(new Shape(n, c, h, 2, w, 2)).reshape(full);
-        return repeated.mul(mask);
+        return Temporaries.scoped(z, in -> in.reshape(n, c, h, 1, w, 1).broadcast(new Shape(n, c, h, 2, w, 2))
+                .reshape(full).mul(mask));
     }
 }

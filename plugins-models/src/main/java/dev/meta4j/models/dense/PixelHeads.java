@@ -144,11 +144,14 @@ final class PixelHeads {
      * @return {@code [N, channels, H, W]}, after the output function of the stem's task
      */
     NDArray apply(Params p, String stem, NDArray x) {
-        NDArray y = layers.conv(p, stem + ".conv2", layers.conv(p, stem + ".conv1", x));
-        return switch (output(stem.substring(HEAD.length()))) {
-            case NONE -> y;
-            case LOG_SOFTMAX -> y.logSoftmax(1);
-            case L2_NORMALISE -> y.div(y.square().sum(new int[] {1}, true).sqrt());
-        };
+        Output output = output(stem.substring(HEAD.length()));
+        return Temporaries.scoped(x, in -> {
+            NDArray y = layers.conv(p, stem + ".conv2", layers.conv(p, stem + ".conv1", in));
+            return switch (output) {
+                case NONE -> y;
+                case LOG_SOFTMAX -> y.logSoftmax(1);
+                case L2_NORMALISE -> y.div(y.square().sum(new int[] {1}, true).sqrt());
+            };
+        });
     }
 }

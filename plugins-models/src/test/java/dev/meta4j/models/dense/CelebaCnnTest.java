@@ -60,7 +60,9 @@ class CelebaCnnTest {
             assertEquals(5_197_160, p.trainable().elementCount());
             assertEquals(5_760, p.buffers().elementCount());
             assertEquals(5_176_640, p.encoder().trainable().elementCount());
-            golden.check(net, p, DenseGolden.image(m, 4, 3, 16, 16), kit.autograd(), 1e-10);
+            // 1e-8, not 1e-10: the engine's batch norm takes eps as a float (1e-5f = 9.99999975e-6), which
+            // shows at 1e-9 in the BatchNorm1d layers' gradients, whose batch variances are small here.
+            golden.check(net, p, DenseGolden.image(m, 4, 3, 16, 16), kit.autograd(), 1e-8);
         }
     }
 

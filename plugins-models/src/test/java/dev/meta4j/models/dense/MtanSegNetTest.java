@@ -78,6 +78,24 @@ class MtanSegNetTest {
         }
     }
 
+    static DataSpec cityscapes() {
+        return new DataSpec(new long[] {3, 128, 256}, List.of(new PixelTask("semantic", 7, 128, 256),
+                new PixelTask("depth", 1, 128, 256)));
+    }
+
+    @Test
+    void cityscapesParameterCountsAreTheOfficialOnes() {
+        // The FAMO repository's experiments/cityscapes SegNetMtan: 7 classes and depth.
+        Params p = model(kit32, "").init(cityscapes(), new Rng(0), kit32.manager(), DataType.FLOAT32);
+        try {
+            assertEquals(41_206_984, p.trainable().elementCount());
+            assertEquals(40_192, p.buffers().elementCount());
+            assertEquals(41_132_608, p.encoder().trainable().elementCount());
+        } finally {
+            p.arrays().forEach(NDArray::close);
+        }
+    }
+
     @Test
     void nyuSizedImagesGivePerPixelOutputs() {
         Backbone net = model(kit32, "filters = [4, 4, 4, 4, 4]");

@@ -65,6 +65,17 @@ class SegNetSplitTest {
     }
 
     @Test
+    void cityscapesParameterCountsAreTheOfficialOnes() {
+        Params p = model(kit32, "").init(MtanSegNetTest.cityscapes(), new Rng(0), kit32.manager(), DataType.FLOAT32);
+        try {
+            assertEquals(25_017_672, p.trainable().elementCount());
+            assertEquals(24_943_296, p.encoder().trainable().elementCount());
+        } finally {
+            p.arrays().forEach(NDArray::close);
+        }
+    }
+
+    @Test
     void representationIsTheLastDecoderMapAndHeadsReadIt() {
         Backbone net = model(kit32, "filters = [4, 4, 4, 4, 4]");
         try (NDManager m = kit32.manager().newSubManager()) {
