@@ -18,7 +18,8 @@ class ListAndDescribeTest {
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
                     "tiered-imagenet", "cifar-fs", "fc100", "nyuv2", "cityscapes", "celeba", "qm9"),
-            "model", List.of("mlp", "lenet-hps", "conv4", "resnet12", "wrn28-10"),
+            "model", List.of("mlp", "lenet-hps", "conv4", "resnet12", "wrn28-10", "mtan-segnet", "segnet-split",
+                    "celeba-cnn", "qm9-mpnn"),
             "optimizer", List.of("sgd", "adam"),
             "scheduler", List.of("constant", "step", "cosine", "plateau"));
 

@@ -31,7 +31,7 @@ import dev.meta4j.api.model.Params;
  * statistics and the whole meta-batch is normalised in one pass. Task-major images {@code [T, N,
  * C, H, W]} are folded so, normalised, and unfolded.
  */
-final class BatchNorm {
+public final class BatchNorm {
 
     private final String name;
     private final double momentum;
@@ -48,7 +48,7 @@ final class BatchNorm {
      * @param transductive batch statistics always, no running statistics
      * @param autograd pauses recording for the running-statistics update
      */
-    BatchNorm(String name, double momentum, double eps, boolean transductive, Autograd autograd) {
+    public BatchNorm(String name, double momentum, double eps, boolean transductive, Autograd autograd) {
         this.name = name;
         this.momentum = momentum;
         this.eps = eps;
@@ -65,7 +65,7 @@ final class BatchNorm {
      * @param manager where the arrays live
      * @param type the floating-point type
      */
-    void declare(Params.Builder b, int head, int channels, NDManager manager, DataType type) {
+    public void declare(Params.Builder b, int head, int channels, NDManager manager, DataType type) {
         NDArray weight = manager.ones(new Shape(channels), type);
         weight.setRequiresGradient(true);
         NDArray bias = manager.zeros(new Shape(channels), type);
@@ -86,7 +86,7 @@ final class BatchNorm {
      * @param forward training (batch statistics, running statistics updated) or evaluation
      * @return the normalised batch, same shape, in the input's manager
      */
-    NDArray apply(Params p, NDArray x, Forward forward) {
+    public NDArray apply(Params p, NDArray x, Forward forward) {
         if (x.getShape().dimension() == 5 && p.get(name + ".weight").getShape().dimension() == 2) {
             // task-major images [T, N, C, H, W] (ResNet-12, WRN): fold, normalise, unfold
             Shape s = x.getShape();
@@ -121,15 +121,17 @@ final class BatchNorm {
             NDArray mean = x.sum(axes, true).div(count);
             NDArray centred = x.sub(mean);
             NDArray var = centred.square().sum(axes, true).div(count);
-            NDArray y = centred.div(var.add(epsArray).sqrt());
             if (forward.training() && !transductive) {
                 update(p.get(name + ".running-mean"), p.get(name + ".running-var"), mean, var, n);
             }
-            return y.mul(scale).add(shift);
+            // centred · (weight / std) + bias: the per-channel factor first, so the backward pass
+            // keeps one full-size array (centred) instead of two, and one fewer is made.
+            return centred.mul(scale.div(var.add(epsArray).sqrt())).add(shift);
         }
         NDArray mean = p.get(name + ".running-mean").reshape(bshape);
         NDArray var = p.get(name + ".running-var").reshape(bshape);
-        return x.sub(mean).div(var.add(epsArray).sqrt()).mul(scale).add(shift);
+        NDArray factor = scale.div(var.add(epsArray).sqrt());
+        return x.mul(factor).add(shift.sub(mean.mul(factor)));
     }
 
     private void update(NDArray runningMean, NDArray runningVar, NDArray mean, NDArray var, long n) {

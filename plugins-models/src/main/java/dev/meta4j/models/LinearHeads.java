@@ -15,7 +15,7 @@ import dev.meta4j.api.model.Params;
  * {@code <stem>.weight} ({@code [out, in]}, PyTorch's layout) with its {@code <stem>.bias}. Task-
  * batched weights ({@code [T, out, in]}) map {@code [T, N, in]} to {@code [T, N, out]}.
  */
-final class LinearHeads {
+public final class LinearHeads {
 
     private LinearHeads() {}
 
@@ -49,7 +49,7 @@ final class LinearHeads {
      * @param representation {@code [N, in]}, or {@code [T, N, in]}
      * @return one output per head, in order
      */
-    static NDList apply(Params params, NDArray representation) {
+    public static NDList apply(Params params, NDArray representation) {
         NDList out = new NDList();
         for (String name : params.names()) {
             if (params.headOf(name) != Params.ENCODER && name.endsWith(".weight")) {

@@ -11,7 +11,7 @@ import dev.meta4j.api.Rng;
  * 1/sqrt(fan_in))} for weights and biases, drawn from the experiment's {@link Rng} so that it is
  * reproducible.
  */
-final class UniformInit {
+public final class UniformInit {
 
     private UniformInit() {}
 
@@ -25,7 +25,7 @@ final class UniformInit {
      * @param shape the parameter's shape
      * @return the parameter
      */
-    static NDArray uniform(NDManager manager, Rng rng, double bound, DataType type, long... shape) {
+    public static NDArray uniform(NDManager manager, Rng rng, double bound, DataType type, long... shape) {
         double[] v = new double[Math.toIntExact(new Shape(shape).size())];
         for (int i = 0; i < v.length; i++) {
             v[i] = rng.uniform(-bound, bound);
