@@ -63,7 +63,11 @@ class SuiteExecutorsTest {
         for (String cell : CELLS) {
             assertEquals(Files.readString(a.resolve(cell).resolve("metrics.jsonl")),
                     Files.readString(b.resolve(cell).resolve("metrics.jsonl")), cell + ": the same numbers");
-            assertTrue(Files.isRegularFile(b.resolve(cell).resolve("console.log")), cell + ": a worker's own log");
+            String console = Files.readString(b.resolve(cell).resolve("console.log"));
+            assertTrue(console.contains("run folder: " + b.resolve(cell).toAbsolutePath().normalize()),
+                    cell + ": its worker's output while it ran this cell: " + console);
+            assertEquals(1, console.lines().filter(l -> l.startsWith("run folder: ")).count(),
+                    cell + ": and no other cell's: " + console);
             assertTrue(Files.isRegularFile(b.resolve(cell).resolve("run.log")), cell);
         }
         assertTrue(Files.readString(b.resolve("broken/seed-1/failure.txt")).startsWith("training diverged at step"));
@@ -91,6 +95,32 @@ class SuiteExecutorsTest {
         assertEquals(before, Files.getLastModifiedTime(b.resolve("ls/seed-1/summary.json")).toMillis(),
                 "a finished cell is not run again");
         assertSameTables(a, b);
+    }
+
+    @Test
+    void aWorkerThatDiesFailsItsCellOnlyAndTheNextCellGetsAWorkerOfItsOwn(@TempDir Path tmp) throws Exception {
+        // The first worker reads its first cell and dies without a word, as a native crash would;
+        // every later worker is a real one.
+        Path died = tmp.resolve("died-once");
+        Path script = tmp.resolve("worker.sh");
+        StringBuilder real = new StringBuilder("exec");
+        for (String word : javaCommand()) {
+            real.append(" '").append(word).append("'");
+        }
+        Files.writeString(script, "#!/bin/sh\nif [ ! -e '" + died + "' ]; then touch '" + died + "'; read cell; exit 3; fi\n"
+                + real + " \"$@\"\n");
+        assertTrue(script.toFile().setExecutable(true));
+        Path conf = tmp.resolve("suite.conf");
+        Files.writeString(conf, suiteConfig(tmp.resolve("runs"), 20) + "suite { methods = [ls, broken], local.workers = 1,"
+                + " command = [\"" + script + "\"] }\n");
+        Cli suite = Cli.run("suite", "--config", conf.toString(), "--executor", "local");
+        assertEquals(1, suite.exitCode(), suite.toString());
+        Path dir = tmp.resolve("runs/tiny");
+        assertTrue(Files.readString(dir.resolve("ls/seed-0/failure.txt")).startsWith("its worker process exited with"
+                + " code 3 without saying why; see ls/seed-0/console.log"), Files.readString(dir.resolve("ls/seed-0/failure.txt")));
+        assertTrue(Files.isRegularFile(dir.resolve("ls/seed-1/summary.json")), "the next cell ran on a new worker: " + suite);
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| ls | 1/2 |") && md.contains("- ls, seed 0: failed: its worker process exited with code 3"), md);
     }
 
     /** results.md and results.csv byte for byte; runs.csv but for its wall-time column. */
@@ -158,6 +188,13 @@ class SuiteExecutorsTest {
 
     /** meta4j's command line in a JVM of its own, output into a file. */
     static Process java(List<String> args, Path output) throws IOException {
+        List<String> cmd = javaCommand();
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /** The words that start meta4j's command line in a JVM of its own, before its arguments. */
+    static List<String> javaCommand() {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path")));
         String cache = System.getProperty("DJL_CACHE_DIR");
@@ -165,7 +202,6 @@ class SuiteExecutorsTest {
             cmd.add(1, "-DDJL_CACHE_DIR=" + cache);
         }
         cmd.add("dev.meta4j.runtime.cli.Main");
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return cmd;
     }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             SuiteCommand.class,
             ToyStudyCommand.class,
+            CellWorkerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -59,34 +60,45 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean trace = PluginOptions.debug(parseResult);
-            if (ex instanceof Trainer.Interrupted stopped) {
-                return stopped.exitCode(); // the trainer said where it stopped, on stderr and in run.log
-            }
-            int code;
-            if (ex instanceof ConfigError) {
-                err.println("error: " + ex.getMessage());
-                code = EXIT_CONFIG;
-            } else if (ex instanceof com.typesafe.config.ConfigException) {
-                // A value a command read itself, with Typesafe's own message: file, line and key.
-                err.println("error: invalid configuration: " + ex.getMessage());
-                code = EXIT_CONFIG;
-            } else if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
-                    || ex instanceof IllegalStateException || ex instanceof java.io.IOException
-                    || ex instanceof java.io.UncheckedIOException) {
-                err.println("error: " + ex.getMessage());
-                code = ex instanceof PluginError ? EXIT_CONFIG : EXIT_FAILED;
-            } else {
-                err.println("error: " + ex + (trace ? "" : " (an internal error: rerun with --debug for the stack trace, and report it)"));
-                code = EXIT_FAILED;
-            }
-            if (trace) {
-                ex.printStackTrace(err);
-            }
-            return code;
-        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+                report(ex, err, PluginOptions.debug(parseResult)));
         return cl.execute(args);
+    }
+
+    /**
+     * Says what went wrong on {@code err}, without a stack trace unless asked for, and picks the
+     * exit code: a command's failure, or one cell's in a worker that goes on.
+     *
+     * @param ex what went wrong
+     * @param err where to say it
+     * @param trace whether to print the stack trace ({@code --debug})
+     * @return the exit code
+     */
+    static int report(Exception ex, PrintWriter err, boolean trace) {
+        if (ex instanceof Trainer.Interrupted stopped) {
+            return stopped.exitCode(); // the trainer said where it stopped, on stderr and in run.log
+        }
+        int code;
+        if (ex instanceof ConfigError) {
+            err.println("error: " + ex.getMessage());
+            code = EXIT_CONFIG;
+        } else if (ex instanceof com.typesafe.config.ConfigException) {
+            // A value a command read itself, with Typesafe's own message: file, line and key.
+            err.println("error: invalid configuration: " + ex.getMessage());
+            code = EXIT_CONFIG;
+        } else if (ex instanceof PluginError || ex instanceof Trainer.TrainingFailed || ex instanceof IllegalArgumentException
+                || ex instanceof IllegalStateException || ex instanceof java.io.IOException
+                || ex instanceof java.io.UncheckedIOException) {
+            err.println("error: " + ex.getMessage());
+            code = ex instanceof PluginError ? EXIT_CONFIG : EXIT_FAILED;
+        } else {
+            err.println("error: " + ex + (trace ? "" : " (an internal error: rerun with --debug for the stack trace, and report it)"));
+            code = EXIT_FAILED;
+        }
+        if (trace) {
+            ex.printStackTrace(err);
+        }
+        return code;
     }
 
     /**

@@ -113,19 +113,55 @@ final class RunCommand implements Callable<Integer> {
 
     /** {@code --run-dir}: one run in a fixed folder, as a cell of a suite ({@link CellRun}). */
     private Integer inFolder(PluginRegistry registry, ConfigLoader loader, Path dir) throws IOException {
-        ExperimentConfig cfg;
+        ExperimentConfig cfg = loadCell(loader, config != null ? config : DEFAULT_CONFIG, overrides, dir);
+        return runCell(registry, cfg, dir, spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /**
+     * Runs one cell of a suite in a worker that goes on to the next: a config that does not load
+     * or a run that fails is this cell's failure (recorded in its folder), said on {@code err}.
+     *
+     * @param registry the plugins
+     * @param loader the config loader
+     * @param config the cell's config file
+     * @param overrides its placement overrides
+     * @param dir its run folder
+     * @param out where the run folder and the results are printed
+     * @param err where errors are said
+     * @param trace whether errors carry their stack trace ({@code --debug})
+     * @return the exit code {@code run --config CONFIG --run-dir DIR} would have
+     * @throws Trainer.Interrupted if a signal stopped the run (after a checkpoint)
+     */
+    static int runCell(PluginRegistry registry, ConfigLoader loader, Path config, List<String> overrides, Path dir,
+            PrintWriter out, PrintWriter err, boolean trace) {
         try {
-            Config file = loader.parse(config != null ? config : DEFAULT_CONFIG);
+            ExperimentConfig cfg = loadCell(loader, config.toString(), overrides, dir);
+            return runCell(registry, cfg, dir, out, err);
+        } catch (Trainer.Interrupted stopped) {
+            throw stopped;
+        } catch (RuntimeException | IOException e) {
+            return Main.report(e, err, trace);
+        }
+    }
+
+    /** The cell's config; one that does not load is recorded as the cell's failure, then thrown. */
+    private static ExperimentConfig loadCell(ConfigLoader loader, String config, List<String> overrides, Path dir)
+            throws IOException {
+        try {
+            Config file = loader.parse(config);
             if (file.hasPath("suite")) {
                 throw new ConfigError(ConfigError.Problem.at(file.getValue("suite").origin(), "suite",
                         "this is a suite config (methods x seeds): run it with `meta4j suite --config " + config + "`"));
             }
-            cfg = loader.load(file, ConfigLoader.overrides(overrides), Set.of());
+            return loader.load(file, ConfigLoader.overrides(overrides), Set.of());
         } catch (RuntimeException e) {
             CellRun.recordFailure(dir, e); // a suite's table reports it like any failure of the cell
             throw e;
         }
-        PrintWriter out = spec.commandLine().getOut();
+    }
+
+    private static int runCell(PluginRegistry registry, ExperimentConfig cfg, Path dir, PrintWriter out, PrintWriter err)
+            throws IOException {
         out.println("run folder: " + dir);
         out.flush();
         CellRun.Result r = new CellRun(registry).run(cfg, dir);
@@ -138,8 +174,8 @@ final class RunCommand implements Callable<Integer> {
                 printResult(out, r.trained(), dir);
                 return 0;
             default:
-                spec.commandLine().getErr().println("error: " + r.reason());
-                spec.commandLine().getErr().flush();
+                err.println("error: " + r.reason());
+                err.flush();
                 return Main.EXIT_FAILED;
         }
     }

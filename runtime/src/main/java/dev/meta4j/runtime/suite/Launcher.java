@@ -73,4 +73,16 @@ public record Launcher(List<String> words) {
         out.addAll(overrides);
         return out;
     }
+
+    /**
+     * The command line of a local executor's worker process, which reads the cells to run on its
+     * standard input: {@code meta4j cell-worker}.
+     *
+     * @return the words
+     */
+    public List<String> worker() {
+        List<String> out = new ArrayList<>(words);
+        out.add("cell-worker");
+        return out;
+    }
 }
