@@ -101,7 +101,24 @@ public final class BatchNorm {
             throw new IllegalArgumentException(name + " normalises " + channels + " channels (" + weight.getShape()
                     + ") on axis 1, got an input of shape " + x.getShape());
         }
-        // The per-channel arrays broadcast as [1, C, 1, ...].
+        if (forward.training() || transductive) {
+            // The engine's fused batch_norm: its backward keeps the input alone, where a composed
+            // one (mean, centre, square, sum, divide) keeps several full-size arrays and, in MAML's
+            // second-order graph, differentiates all of them twice (Conv4 MAML 5w1s: 0.95 -> ? steps/s).
+            // It would update the statistics it is given with DJL's float momentum (1 - 0.9f, not
+            // 0.1), so it is given zeros: they come back as exactly m·mean and m·unbiased variance
+            // of the batch, from which the buffers are updated with the exact momentum.
+            NDManager m = x.getManager();
+            NDArray batchMean = m.zeros(new Shape(channels), x.getDataType());
+            NDArray batchVar = m.zeros(new Shape(channels), x.getDataType());
+            NDArray y = ai.djl.nn.norm.BatchNorm.batchNorm(x, batchMean, batchVar, weight.reshape(channels),
+                    bias.reshape(channels), 1, ENGINE_MOMENTUM, (float) eps, true).singletonOrThrow();
+            if (forward.training() && !transductive) {
+                update(p.get(name + ".running-mean"), p.get(name + ".running-var"), batchMean, batchVar);
+            }
+            return y;
+        }
+        // The per-channel arrays broadcast as [1, C, 1, ...]; composed, with eps in full precision.
         long[] b = new long[x.getShape().dimension()];
         java.util.Arrays.fill(b, 1);
         b[1] = channels;
@@ -109,38 +126,20 @@ public final class BatchNorm {
         NDArray scale = weight.reshape(bshape);
         NDArray shift = bias.reshape(bshape);
         NDArray epsArray = Scalar.of(x.getManager(), eps, x.getDataType());
-        if (forward.training() || transductive) {
-            int[] axes = new int[x.getShape().dimension() - 1];
-            axes[0] = 0;
-            for (int a = 2; a < b.length; a++) {
-                axes[a - 1] = a;
-            }
-            long n = x.getShape().size() / channels;
-            // PyTorch's engine takes the mean over one axis only; a sum over several, then / n.
-            NDArray count = Scalar.of(x.getManager(), n, x.getDataType());
-            NDArray mean = x.sum(axes, true).div(count);
-            NDArray centred = x.sub(mean);
-            NDArray var = centred.square().sum(axes, true).div(count);
-            if (forward.training() && !transductive) {
-                update(p.get(name + ".running-mean"), p.get(name + ".running-var"), mean, var, n);
-            }
-            // centred · (weight / std) + bias: the per-channel factor first, so the backward pass
-            // keeps one full-size array (centred) instead of two, and one fewer is made.
-            return centred.mul(scale.div(var.add(epsArray).sqrt())).add(shift);
-        }
         NDArray mean = p.get(name + ".running-mean").reshape(bshape);
         NDArray var = p.get(name + ".running-var").reshape(bshape);
         NDArray factor = scale.div(var.add(epsArray).sqrt());
         return x.mul(factor).add(shift.sub(mean.mul(factor)));
     }
 
-    private void update(NDArray runningMean, NDArray runningVar, NDArray mean, NDArray var, long n) {
-        double unbias = n > 1 ? (double) n / (n - 1) : 1.0;
+    /** DJL hands the engine 1 minus its momentum argument, in float: this is what the engine applies. */
+    private static final float ENGINE_MOMENTUM = 0.5f;
+    private static final double APPLIED_MOMENTUM = 1.0f - (1.0f - ENGINE_MOMENTUM);
+
+    private void update(NDArray runningMean, NDArray runningVar, NDArray batchMean, NDArray batchVar) {
         try (Autograd.Scope off = autograd.pause()) {
-            NDArray m = mean.stopGradient().reshape(runningMean.getShape());
-            NDArray v = var.stopGradient().reshape(runningVar.getShape());
-            runningMean.muli(1 - momentum).addi(m.mul(momentum));
-            runningVar.muli(1 - momentum).addi(v.mul(momentum * unbias));
+            runningMean.muli(1 - momentum).addi(batchMean.reshape(runningMean.getShape()).mul(momentum / APPLIED_MOMENTUM));
+            runningVar.muli(1 - momentum).addi(batchVar.reshape(runningVar.getShape()).mul(momentum / APPLIED_MOMENTUM));
         }
     }
 }

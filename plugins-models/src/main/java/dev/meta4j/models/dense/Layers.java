@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
-import ai.djl.nn.norm.BatchNorm;
 import com.typesafe.config.Config;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.autograd.Autograd;
@@ -21,15 +20,10 @@ import dev.meta4j.api.model.Params;
  * runs through the injected {@link Convolution} (never DJL's {@code Conv2d}: the oneDNN
  * channels-first trap, DESIGN.md). Batch norm is inductive (PyTorch's {@code BatchNorm2d}/{@code
  * BatchNorm1d} in train/eval mode: batch statistics and a running-statistics update in training,
- * the running statistics in evaluation), with the model's momentum and eps, declared as {@link
- * dev.meta4j.models.BatchNorm} declares it ({@code weight}, {@code bias}, {@code running-mean},
- * {@code running-var}) but computed by the engine's fused {@code batch_norm} (DJL's {@link
- * BatchNorm#batchNorm}): its backward pass keeps the input alone, where the composed one of {@code
- * dev.meta4j.models.BatchNorm} runs six full-size passes forward and more backward (MTAN, batch 2
- * at 288×384, 2 threads: forward + backward 88 s with the composed one, 70 s with the fused one).
- * DJL hands the engine eps as a float ({@code 1e-5f}: outputs differ from PyTorch's below 1e-8
- * relative) and the momentum as {@code 1 − (float) (1 − momentum)}, which is not PyTorch's 0.1, so
- * the running statistics are updated here, with the exact momentum, instead (see {@link #bn}).
+ * the running statistics in evaluation), with the model's momentum and eps: the shared {@link
+ * dev.meta4j.models.BatchNorm}, inductive (its training pass is the engine's fused {@code
+ * batch_norm}: MTAN, batch 2 at 288×384, 2 threads, forward + backward 88 s with a composed one,
+ * 70 s fused).
  * The composite layers ({@link #convBnRelu}, {@link #attention}) free their intermediate arrays
  * when they return ({@link Temporaries}).
  */
@@ -39,8 +33,6 @@ final class Layers {
     private final Autograd autograd;
     private final double momentum;
     private final double eps;
-    private final float engineMomentum;
-    private final double appliedMomentum;
 
     /**
      * Layers with the batch-norm settings of a model's config ({@code bn-momentum}, {@code bn-eps}).
@@ -62,9 +54,6 @@ final class Layers {
         this.autograd = autograd;
         this.momentum = momentum;
         this.eps = eps;
-        // DJL's convention: the engine's momentum is 1 minus the given one, computed in float.
-        this.engineMomentum = (float) (1 - momentum);
-        this.appliedMomentum = 1.0f - engineMomentum;
     }
 
     /** How a layer's weights are drawn. */
@@ -208,27 +197,7 @@ final class Layers {
      * @return the normalised batch
      */
     NDArray bn(Params p, String name, NDArray x, Forward forward) {
-        NDArray weight = p.get(name + ".weight");
-        NDArray bias = p.get(name + ".bias");
-        NDArray runningMean = p.get(name + ".running-mean");
-        NDArray runningVar = p.get(name + ".running-var");
-        if (!forward.training()) {
-            return BatchNorm.batchNorm(x, runningMean, runningVar, weight, bias, 1, engineMomentum, (float) eps, false)
-                    .singletonOrThrow();
-        }
-        // The engine would update the statistics it is given with a float momentum (1 - 0.9f, not
-        // PyTorch's 0.1), so it updates zeros instead: they come back as exactly m·mean and
-        // m·unbiased variance of the batch, from which the buffers are updated with the exact momentum.
-        NDManager m = x.getManager();
-        NDArray batchMean = m.zeros(runningMean.getShape(), x.getDataType());
-        NDArray batchVar = m.zeros(runningVar.getShape(), x.getDataType());
-        NDArray y = BatchNorm.batchNorm(x, batchMean, batchVar, weight, bias, 1, engineMomentum, (float) eps, true)
-                .singletonOrThrow();
-        try (Autograd.Scope off = autograd.pause()) {
-            runningMean.muli(1 - momentum).addi(batchMean.mul(momentum / appliedMomentum));
-            runningVar.muli(1 - momentum).addi(batchVar.mul(momentum / appliedMomentum));
-        }
-        return y;
+        return norm(name).apply(p, x, forward);
     }
 
     /**

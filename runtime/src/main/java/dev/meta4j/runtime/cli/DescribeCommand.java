@@ -49,7 +49,7 @@ final class DescribeCommand implements Callable<Integer> {
         }
         if (name.equals("suite")) {
             out.println("suite: where a suite's runs execute (the executor keys of its section `suite { ... }`;"
-                    + " the grid is name, seeds, methods, method-overrides, single-task: `meta4j suite --help`)");
+                    + " the grid is name, seeds, methods, method-key, method-overrides, single-task: `meta4j suite --help`)");
             out.println();
             out.println(section("suite", reference.getConfig("meta4j.suite")));
             out.flush();

@@ -21,8 +21,9 @@ import java.util.Set;
  * suite {
  *   name = multifashion
  *   seeds = [0, 1, 2]
- *   methods = [ls, famo, nashmtl]            # weighting methods, one run per method and seed
- *   method-overrides { famo { weighting.gamma = 0.001 } }
+ *   methods = [ls, famo, nashmtl]            # one run per method and seed
+ *   method-key = weighting.type              # the key each method sets (algorithm.type: meta-learners)
+ *   method-overrides { famo { weighting.gamma = 0.001 } }   # wins over method-key too
  *   single-task = [left, right]              # one baseline per task, for Δm% (experiment.tasks)
  * }
  * </pre>
@@ -37,7 +38,7 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
 
     /** The grid's keys; the executor's ({@link ExecutorSettings}) are checked there. */
     private static final List<String> KEYS = java.util.stream.Stream.concat(
-            java.util.stream.Stream.of("name", "seeds", "methods", "method-overrides", "single-task"),
+            java.util.stream.Stream.of("name", "seeds", "methods", "method-key", "method-overrides", "single-task"),
             ExecutorSettings.KEYS.stream()).toList();
 
     /** A label is a folder name: no separators, no dot first, so no two labels share a folder. */
@@ -111,6 +112,16 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
                     "expected a name that can be a folder's (letters, digits, '.', '_', '-')"));
         }
         labels(s, methods, single, problems);
+        String methodKey = "weighting.type";
+        if (s.hasPath("method-key")) {
+            ConfigValue v = s.getValue("method-key");
+            if (v.valueType() != ConfigValueType.STRING || !v.unwrapped().toString().matches("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+")) {
+                problems.add(Problem.at(v.origin(), "suite.method-key", "expected the config key each method sets,"
+                        + " such as weighting.type (the default) or algorithm.type, got " + v.render(ConfigRenderOptions.concise())));
+            } else {
+                methodKey = s.getString("method-key");
+            }
+        }
         if (s.hasPath("method-overrides") && s.getValue("method-overrides").valueType() != ConfigValueType.OBJECT) {
             problems.add(Problem.at(s.getValue("method-overrides").origin(), "suite.method-overrides",
                     "expected a section { <method> { key = value } }"));
@@ -134,7 +145,7 @@ public record SuitePlan(String name, List<Run> runs, List<String> singleTask) {
             Config extra = perMethod.hasPath(quote(method)) ? perMethod.getConfig(quote(method)) : ConfigFactory.empty();
             for (long seed : seeds) {
                 Config o = extra.withFallback(ConfigFactory.empty()
-                        .withValue("weighting.type", ConfigValueFactory.fromAnyRef(method)));
+                        .withValue(methodKey, ConfigValueFactory.fromAnyRef(method)));
                 runs.add(new Run(method, seed, withSeed(o, method, seed), null));
             }
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.meta4j.runtime.config.ConfigError;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A suite's grid: each method and seed once, types checked, every problem reported. */
@@ -52,5 +53,19 @@ class SuitePlanTest {
                 "suite { methods = [ls], executor = local, local { workers = 3 }, slurm { partition = x } }"));
         assertEquals(1, p.runs().size());
         assertTrue(error("methods = [ls], executr = local").contains("did you mean 'executor'?"));
+    }
+
+    @Test
+    void aSuiteOfMetaLearnersVariesTheAlgorithmAndAMethodsOverridesWin() {
+        SuitePlan p = SuitePlan.of(ConfigFactory.parseString("suite { seeds = [0], methods = [maml, protonet, maml-5s],"
+                + " method-key = algorithm.type, method-overrides { maml-5s { algorithm.type = maml, dataset.shots = 5 } } }"));
+        assertEquals(List.of("maml", "protonet", "maml"),
+                p.runs().stream().map(r -> r.overrides().getString("algorithm.type")).toList());
+        assertEquals(5, p.runs().get(2).overrides().getInt("dataset.shots"));
+        assertTrue(p.runs().stream().noneMatch(r -> r.overrides().hasPath("weighting")), "no weighting section is set");
+        assertEquals("ls", SuitePlan.of(ConfigFactory.parseString("suite { methods = [ls] }")).runs().get(0)
+                .overrides().getString("weighting.type"), "the default key");
+        assertTrue(error("methods = [maml], method-key = \"algorithm type\"").contains("suite.method-key: expected the config key"));
+        assertTrue(error("methods = [maml], method-ky = algorithm.type").contains("did you mean 'method-key'?"));
     }
 }
