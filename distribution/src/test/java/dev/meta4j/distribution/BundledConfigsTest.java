@@ -3,7 +3,9 @@ package dev.meta4j.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.meta4j.datasets.FewShotFixtures;
 import dev.meta4j.datasets.IdxFixtures;
+import dev.meta4j.datasets.OmniglotFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every bundled example config in {@code distribution/conf/} passes {@code validate}, which
- * creates every plugin as {@code run} does (those that read Fashion-MNIST on a generated folder).
+ * creates every plugin as {@code run} does (those that read Fashion-MNIST, Omniglot or
+ * mini-ImageNet on a generated folder in that dataset's layout; the Omniglot fixture's MAML split
+ * is scaled to its 60 characters).
  * Fragments that others include ({@code *-setup.conf}) are not whole experiments.
  */
 class BundledConfigsTest {
@@ -27,6 +31,22 @@ class BundledConfigsTest {
     static void fixture() {
         // multi-fashion holds out 10,000 training images for validation
         IdxFixtures.learnable(data.resolve("fashion"), 10_600, 300, 5);
+        OmniglotFixtures.write(data.resolve("omniglot"), 6, 10, 16, 7);
+        FewShotFixtures.miniCsv(data.resolve("mini-imagenet"), new int[] {20, 5, 5}, 20, 84);
+    }
+
+    /** The overrides that point a config at its dataset's fixture. */
+    private static List<String> fixture(Path conf) throws IOException {
+        String text = Files.readString(conf);
+        // a config's own dataset, or the one of the config it includes (not a header's mention)
+        if (text.contains("type = omniglot") || text.contains("conf/maml-omniglot")) {
+            return List.of("dataset.root=" + data.resolve("omniglot"), "dataset.train-characters=30",
+                    "dataset.validation-characters=10");
+        }
+        if (text.contains("type = mini-imagenet") || text.contains("miniimagenet-")) {
+            return List.of("dataset.root=" + data.resolve("mini-imagenet"));
+        }
+        return readsFashion(conf) ? List.of("dataset.root=" + data.resolve("fashion")) : List.of();
     }
 
     private static boolean readsFashion(Path conf) throws IOException {
@@ -45,9 +65,7 @@ class BundledConfigsTest {
         List<String> failures = new ArrayList<>();
         for (Path conf : configs) {
             List<String> args = new ArrayList<>(List.of("validate", "--config", conf.getFileName().toString()));
-            if (readsFashion(conf)) {
-                args.add("dataset.root=" + data.resolve("fashion"));
-            }
+            args.addAll(fixture(conf));
             Cli v = Cli.run(args.toArray(String[]::new));
             if (v.exitCode() != 0) {
                 failures.add(conf.getFileName() + ": " + v);

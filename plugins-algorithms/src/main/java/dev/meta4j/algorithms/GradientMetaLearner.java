@@ -171,7 +171,7 @@ abstract class GradientMetaLearner implements Algorithm {
     @Override
     public final Metrics trainStep(Step step) {
         TaskBatch batch = source.sample(metaBatch, rng, step.manager());
-        MetaGradient g = weighting == null ? metaGradient(all, batch, innerSteps)
+        MetaGradient g = weighting == null ? metaGradient(all, batch, innerSteps, step.clock())
                 : weightedMetaGradient(batch, step.clock(), step.manager());
         optimizer.step(all, g.gradients(), step.learningRate());
         return Metrics.builder()
@@ -196,12 +196,20 @@ abstract class GradientMetaLearner implements Algorithm {
      * the batch's manager (the runtime's step does it).
      */
     final MetaGradient metaGradient(Params params, TaskBatch batch, int steps) {
+        return metaGradient(params, batch, steps, null);
+    }
+
+    /**
+     * The meta-gradient, with the training clock handed to the model's passes (a schedule such as
+     * ResNet-12's DropBlock warm-up follows it; null: the schedule's final value).
+     */
+    final MetaGradient metaGradient(Params params, TaskBatch batch, int steps, TrainingClock clock) {
         Params init = params.filter(model::contains);
         InnerLoop inner = new InnerLoop(autograd, loop.rule().with(params.filter(n -> !model.contains(n))), adapts);
         GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
         try (Autograd.Scope rec = autograd.record()) {
             if (batched()) {
-                Batched b = adaptBatched(inner, init, batch, steps, mode);
+                Batched b = adaptBatched(inner, init, batch, steps, mode, clock);
                 NDList grads = autograd.grad(b.query(), params.arrays(), GraphMode.RELEASE);
                 return new MetaGradient(b.query(), b.support(), grads);
             }
@@ -210,8 +218,8 @@ abstract class GradientMetaLearner implements Algorithm {
             for (int i = 0; i < batch.taskCount(); i++) {
                 TaskBatch e = batch.episode(i);
                 InnerLoop.Adapted a = inner.adapt(init,
-                        (p, k) -> losses(p, e.supportInputs(), e.supportTargets(), k), steps, mode);
-                NDArray q = losses(a.params(), e.queryInputs(), e.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
+                        (p, k) -> losses(p, e.supportInputs(), e.supportTargets(), k, clock), steps, mode);
+                NDArray q = losses(a.params(), e.queryInputs(), e.queryTargets(), Forward.OUTSIDE_INNER_LOOP, clock);
                 total = total == null ? q : total.add(q);
                 NDArray s = orNaN(a.firstSupportLoss(), q);
                 supportTotal = supportTotal == null ? s : supportTotal.add(s);
@@ -237,7 +245,7 @@ abstract class GradientMetaLearner implements Algorithm {
         int t = batch.taskCount();
         GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
         try (Autograd.Scope rec = autograd.record()) {
-            Batched b = adaptBatched(loop, model, batch, innerSteps, mode);
+            Batched b = adaptBatched(loop, model, batch, innerSteps, mode, clock);
             Params copies = b.copies();
             NDArray perTask = b.perTaskQuery();
             NDArray query = b.query();
@@ -319,23 +327,21 @@ abstract class GradientMetaLearner implements Algorithm {
      */
     private record Batched(Params copies, NDArray perTaskQuery, NDArray query, NDArray support) {}
 
-    private Batched adaptBatched(InnerLoop inner, Params init, TaskBatch batch, int steps, GraphMode mode) {
+    private Batched adaptBatched(InnerLoop inner, Params init, TaskBatch batch, int steps, GraphMode mode,
+            TrainingClock clock) {
         Params copies = InnerLoop.taskBatched(init, batch.taskCount());
         InnerLoop.Adapted a = inner.adapt(copies,
-                (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k), steps, mode);
-        NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP);
+                (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k, clock), steps, mode);
+        NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP,
+                clock);
         NDArray query = perTask.mean();
         return new Batched(copies, perTask, query, orNaN(a.firstSupportLoss(), query));
     }
 
     /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
-    private NDArray losses(Params p, NDArray x, NDArray y, int innerStep) {
-        return task.loss(backbone.forward(p, x, forward(innerStep)).get(0), Targets.of(y));
-    }
-
-    /** A training-mode forward context, at an inner step or outside the inner loop. */
-    private Forward forward(int innerStep) {
-        return innerStep < 0 ? Forward.training(rng) : Forward.training(rng).atInnerStep(innerStep);
+    private NDArray losses(Params p, NDArray x, NDArray y, int innerStep, TrainingClock clock) {
+        Forward f = clock == null ? Forward.training(rng) : Forward.training(rng, clock);
+        return task.loss(backbone.forward(p, x, innerStep < 0 ? f : f.atInnerStep(innerStep)).get(0), Targets.of(y));
     }
 
     @Override
@@ -398,7 +404,9 @@ abstract class GradientMetaLearner implements Algorithm {
      * A backbone without task batching runs task by task.
      */
     private NDArray predict(Params fast, NDArray x, boolean batched, int innerStep, NDArray targets) {
-        Forward f = forward(innerStep);
+        // An evaluation pass, adaptation included: no dropout or DropBlock; batch norm is
+        // transductive here (a model with running statistics is refused), so it is the same.
+        Forward f = innerStep < 0 ? Forward.evaluation(rng) : Forward.evaluation(rng).atInnerStep(innerStep);
         NDArray pred;
         if (batched) {
             pred = backbone.forward(fast, x, f).get(0);

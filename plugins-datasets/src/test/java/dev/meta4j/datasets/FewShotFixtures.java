@@ -27,9 +27,9 @@ import javax.imageio.ImageIO;
  * they share. Image {@code i} of global class {@code k} is a solid colour: red {@code (20 + 23k) mod
  * 256}, green {@code (40 + 61k) mod 256}, blue {@code (30 + 50i) mod 256}, so an episode's images can
  * be traced back to their class even through JPEG. Classes are numbered training first, then
- * validation, then test.
+ * validation, then test. Other modules' tests reach {@link #miniCsv} through this module's test-jar.
  */
-final class FewShotFixtures {
+public final class FewShotFixtures {
 
     private FewShotFixtures() {}
 
@@ -112,8 +112,15 @@ final class FewShotFixtures {
 
     // ---- mini-ImageNet ----
 
-    /** Ravi & Larochelle: {train,val,test}.csv + images/*.jpg. */
-    static void miniCsv(Path root, int[] perSplit, int images, int side) {
+    /**
+     * Ravi &amp; Larochelle: {train,val,test}.csv + images/*.jpg.
+     *
+     * @param root the folder to fill
+     * @param perSplit classes of the training, validation and test splits
+     * @param images images per class
+     * @param side the images' side
+     */
+    public static void miniCsv(Path root, int[] perSplit, int images, int side) {
         for (Split s : SPLITS) {
             StringBuilder csv = new StringBuilder("filename,label\n");
             int k0 = first(s, perSplit);
