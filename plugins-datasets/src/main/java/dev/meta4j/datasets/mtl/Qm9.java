@@ -151,6 +151,7 @@ public final class Qm9 implements MultiTaskDataset {
     private final Map<Split, int[]> splits = new EnumMap<>(Split.class);
     private final Scale scale;
     private final DataSpec spec;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
     private final BatchBuffer buffer = new BatchBuffer();
 
     Qm9(Config c, DataType dataType, Rng rng) {
@@ -263,6 +264,7 @@ public final class Qm9 implements MultiTaskDataset {
             tasks.add(new StandardisedRegressionTask(names.get(t), std[t], ev ? 1000 : 1, ev ? "meV" : units.get(t)));
         }
         this.spec = new DataSpec(new long[] {maxAtoms, 1 + ATOM_FEATURES + (long) EDGE_FEATURES * maxAtoms}, tasks);
+        this.baselines = BaselineFile.forDataset(c, "qm9", spec);
     }
 
     private static int[] identity(int n) {
@@ -538,6 +540,11 @@ public final class Qm9 implements MultiTaskDataset {
                 x.set(at + 4, Math.sqrt(dx * dx + dy * dy + dz * dz));
             }
         }
+    }
+
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     /** Registers {@code qm9}. */

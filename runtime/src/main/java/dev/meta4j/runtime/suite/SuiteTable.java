@@ -185,10 +185,10 @@ public final class SuiteTable {
     private static double delta(List<Column> columns, double[] baseline, Map<String, Double> m) {
         double sum = 0;
         for (int c = 0; c < columns.size(); c++) {
-            double sign = columns.get(c).higherIsBetter() ? -1 : 1;
-            sum += sign * (m.getOrDefault(columns.get(c).key(), Double.NaN) - baseline[c]) / baseline[c];
+            sum += dev.meta4j.runtime.report.DeltaM.term(m.getOrDefault(columns.get(c).key(), Double.NaN), baseline[c],
+                    columns.get(c).higherIsBetter());
         }
-        return 100 * sum / columns.size();
+        return sum / columns.size();
     }
 
     private static void rank(List<Column> columns, List<Row> rows) {
