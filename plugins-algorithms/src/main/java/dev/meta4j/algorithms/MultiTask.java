@@ -66,6 +66,8 @@ public final class MultiTask implements Algorithm {
     private List<Task> tasks;
     private Params model;
     private Params all;
+    /** {@code all} without buffers (batch norm's running statistics): what gradients and the optimizer see. */
+    private Params trained;
     private GradientRouter router;
     private long stepsPerEpoch;
     private long permutationEpoch = -1;
@@ -103,7 +105,11 @@ public final class MultiTask implements Algorithm {
             throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
                     + " tasks, the model " + model.headCount() + " heads");
         }
-        router = new GradientRouter(autograd, model, all, tasks.size(), java.util.stream.IntStream.range(0, tasks.size()).toArray());
+        // Buffers take no gradient (autograd refuses them) and no optimizer step; they stay in
+        // parameters() for checkpoints and in the forward pass (mtan-segnet, segnet-split).
+        trained = all.trainable();
+        router = new GradientRouter(autograd, model.trainable(), trained, tasks.size(),
+                java.util.stream.IntStream.range(0, tasks.size()).toArray());
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -182,7 +188,7 @@ public final class MultiTask implements Algorithm {
         if (maxGradNorm > 0) {
             router.clipAll(grads, maxGradNorm);
         }
-        optimizer.step(all, grads, step.learningRate());
+        optimizer.step(trained, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
                 NDArray after = taskLosses(
