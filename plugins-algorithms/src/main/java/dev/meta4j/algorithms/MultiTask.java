@@ -66,6 +66,8 @@ public final class MultiTask implements Algorithm {
     private List<Task> tasks;
     private Params model;
     private Params all;
+    /** {@code all} without buffers (batch norm's running statistics): what gradients and the optimizer see. */
+    private Params trained;
     private GradientRouter router;
     private long stepsPerEpoch;
     private long permutationEpoch = -1;
@@ -103,7 +105,11 @@ public final class MultiTask implements Algorithm {
             throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
                     + " tasks, the model " + model.headCount() + " heads");
         }
-        router = new GradientRouter(autograd, model, all, tasks.size(), java.util.stream.IntStream.range(0, tasks.size()).toArray());
+        // Buffers take no gradient (autograd refuses them) and no optimizer step; they stay in
+        // parameters() for checkpoints and in the forward pass (mtan-segnet, segnet-split).
+        trained = all.trainable();
+        router = new GradientRouter(autograd, model.trainable(), trained, tasks.size(),
+                java.util.stream.IntStream.range(0, tasks.size()).toArray());
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -182,7 +188,7 @@ public final class MultiTask implements Algorithm {
         if (maxGradNorm > 0) {
             router.clipAll(grads, maxGradNorm);
         }
-        optimizer.step(all, grads, step.learningRate());
+        optimizer.step(trained, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
                 NDArray after = taskLosses(
@@ -262,14 +268,34 @@ public final class MultiTask implements Algorithm {
             mb.putAll(results.get(t).prefixed(tasks.get(t).name() + "/"));
         }
         if (tasks.size() > 1) {
-            String key = sameMetric() ? tasks.get(0).metric().name() : "loss";
-            double mean = 0;
-            for (Metrics r : results) {
-                mean += r.get(key).orElseThrow() / tasks.size();
+            putMeans(mb, results);
+            if (mb.build().get(selectionMetricName()).isEmpty()) {
+                throw new IllegalStateException("the tasks do not all report '" + selectionMetricName().substring(5)
+                        + "' with one direction, so multitask cannot select checkpoints by " + selectionMetricName());
             }
-            mb.put(selectionMetricName(), mean, selectionDirection());
         }
         return Evaluation.of(mb.build());
+    }
+
+    /**
+     * {@code mean-<name>}, the unweighted mean over the tasks, of every metric that all tasks
+     * report with the same direction (CelebA's mean F1 and accuracy over its 40 attributes, QM9's
+     * mean MAE, every dataset's mean loss), in the first task's order.
+     */
+    private void putMeans(Metrics.Builder mb, List<Metrics> results) {
+        Metrics first = results.get(0);
+        for (String name : first.asMap().keySet()) {
+            java.util.Optional<Direction> direction = first.direction(name);
+            double sum = 0;
+            boolean everyTask = true;
+            for (Metrics r : results) {
+                everyTask &= r.get(name).isPresent() && r.direction(name).equals(direction);
+                sum += r.get(name).orElse(Double.NaN);
+            }
+            if (everyTask) {
+                mb.put("mean-" + name, sum / results.size(), direction.orElse(null));
+            }
+        }
     }
 
     private boolean sameMetric() {

@@ -20,17 +20,14 @@ final class MeanOver {
         return x.reshape(head).mean(new int[] {-1});
     }
 
-    /** {@code sum(x * mask) / sum(mask)} over the last axis. */
+    /** {@link MaskedMean#of} over the last axis (0 where nothing counts). */
     static NDArray masked(NDArray x, NDArray mask) {
-        return x.mul(mask).sum(new int[] {-1}).div(mask.sum(new int[] {-1}));
+        return MaskedMean.of(x, mask, 1);
     }
 
-    /** {@code sum(x * mask) / sum(mask)} over the last two axes. */
+    /** {@link MaskedMean#of} over the last two axes (0 where nothing counts). */
     static NDArray maskedLastTwo(NDArray x, NDArray mask) {
-        long[] s = x.getShape().getShape();
-        long[] head = java.util.Arrays.copyOf(s, Math.max(1, s.length - 1));
-        head[head.length - 1] = -1;
-        return masked(x.reshape(head), mask.reshape(head));
+        return MaskedMean.of(x, mask, Math.min(2, x.getShape().dimension()));
     }
 
     /** A one-element array's value, as a double. */

@@ -46,4 +46,16 @@ public interface MultiTaskDataset extends Dataset {
     default MultiTaskBatch trainingBatch(int[] indices, Rng rng, NDManager manager) {
         return batch(Split.TRAIN, indices, manager);
     }
+
+    /**
+     * Published single-task results to compare this dataset's runs with (Δm%, Δp), when this
+     * configuration of the dataset has them (NYUv2 with its 13 classes, Cityscapes with 7, QM9's
+     * papers' 11 targets, CelebA's 40 attributes). A dataset that wraps another forwards them for
+     * the tasks it keeps.
+     *
+     * @return the baselines, or empty
+     */
+    default java.util.Optional<SingleTaskBaselines> singleTaskBaselines() {
+        return java.util.Optional.empty();
+    }
 }

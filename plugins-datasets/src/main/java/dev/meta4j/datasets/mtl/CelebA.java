@@ -64,6 +64,7 @@ public final class CelebA implements MultiTaskDataset {
     private final int size;
     private final DataType dataType;
     private final DataSpec spec;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
     private final List<String> attributes;
     private final Map<Split, List<String>> names = new EnumMap<>(Split.class);
     private final Map<Split, List<byte[]>> labels = new EnumMap<>(Split.class);
@@ -111,6 +112,8 @@ public final class CelebA implements MultiTaskDataset {
             tasks.add(new BinaryTask(name));
         }
         this.spec = new DataSpec(new long[] {3, size, size}, tasks);
+        // The papers' values are of 64x64 faces; attributes the file names otherwise have none.
+        this.baselines = BaselineFile.forDataset(c, size == 64 ? "celeba" : null, spec);
     }
 
     private static String layout(Path root) {
@@ -360,6 +363,11 @@ public final class CelebA implements MultiTaskDataset {
      */
     List<String> attributes() {
         return attributes;
+    }
+
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     /** Registers {@code celeba}. */

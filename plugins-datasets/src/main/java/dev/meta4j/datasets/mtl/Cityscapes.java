@@ -28,6 +28,7 @@ public final class Cityscapes implements MultiTaskDataset {
     private final NpyScenes scenes;
     private final DataSpec spec;
     private final DataType dataType;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
 
     Cityscapes(Config c, DataType dataType) {
         this.dataType = dataType;
@@ -45,6 +46,13 @@ public final class Cityscapes implements MultiTaskDataset {
         this.spec = new DataSpec(new long[] {3, height, width}, List.of(
                 new SegmentationTask("semantic", classes, height, width),
                 new DepthTask("depth", height, width)));
+        // The papers' values are of the 7-class labels only.
+        this.baselines = BaselineFile.forDataset(c, classes == 7 ? "cityscapes-label_7" : null, spec);
+    }
+
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     @Override

@@ -42,6 +42,7 @@ public final class NyuV2 implements MultiTaskDataset {
     private final NpyScenes scenes;
     private final DataSpec spec;
     private final DataType dataType;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
 
     NyuV2(Config c, DataType dataType) {
         this.dataType = dataType;
@@ -59,6 +60,12 @@ public final class NyuV2 implements MultiTaskDataset {
                 new SegmentationTask("semantic", CLASSES, height, width),
                 new DepthTask("depth", height, width),
                 new NormalTask("normal", height, width)));
+        this.baselines = BaselineFile.forDataset(c, "nyuv2", spec);
+    }
+
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     @Override

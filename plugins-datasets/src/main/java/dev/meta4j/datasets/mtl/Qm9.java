@@ -14,7 +14,6 @@ import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
 import dev.meta4j.api.data.MultiTaskBatch;
 import dev.meta4j.api.data.MultiTaskDataset;
-import dev.meta4j.api.data.RegressionTask;
 import dev.meta4j.api.data.Targets;
 import dev.meta4j.api.data.Task;
 import java.io.BufferedReader;
@@ -78,7 +77,8 @@ import java.util.regex.Pattern;
  * the edge features of the pair (i, j), zero when {@code i = j} or either atom is padding. So a
  * model takes {@code atoms = x[..., 1:12]}, {@code mask = x[..., 0]} and {@code edges =
  * x[..., 12:].reshape(N, M, M, 5)}, with the edge mask {@code mask_i mask_j (i != j)}. One task
- * per target ({@link RegressionTask}, MSE on the standardised values), targets {@code [N, 1]}.
+ * per target ({@link StandardisedRegressionTask}: MSE on the standardised values, {@code mae} in
+ * original units, energies in meV as the papers report them), targets {@code [N, 1]}.
  *
  * <p><b>Split</b>: a permutation seeded by {@code split-seed}; test is its first {@code
  * test-size} (10,000) molecules, validation the next {@code validation-size} (10,000), train the
@@ -151,6 +151,7 @@ public final class Qm9 implements MultiTaskDataset {
     private final Map<Split, int[]> splits = new EnumMap<>(Split.class);
     private final Scale scale;
     private final DataSpec spec;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
     private final BatchBuffer buffer = new BatchBuffer();
 
     Qm9(Config c, DataType dataType, Rng rng) {
@@ -257,10 +258,13 @@ public final class Qm9 implements MultiTaskDataset {
         }
         this.scale = new Scale(names, units, mean, std);
         List<Task> tasks = new ArrayList<>();
-        for (String name : names) {
-            tasks.add(new RegressionTask(name, 1));
+        for (int t = 0; t < names.size(); t++) {
+            // The papers report energies in meV (the repositories' multiply_indx), the rest as PyG.
+            boolean ev = units.get(t).equals("eV");
+            tasks.add(new StandardisedRegressionTask(names.get(t), std[t], ev ? 1000 : 1, ev ? "meV" : units.get(t)));
         }
         this.spec = new DataSpec(new long[] {maxAtoms, 1 + ATOM_FEATURES + (long) EDGE_FEATURES * maxAtoms}, tasks);
+        this.baselines = BaselineFile.forDataset(c, "qm9", spec);
     }
 
     private static int[] identity(int n) {
@@ -536,6 +540,11 @@ public final class Qm9 implements MultiTaskDataset {
                 x.set(at + 4, Math.sqrt(dx * dx + dy * dy + dz * dz));
             }
         }
+    }
+
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     /** Registers {@code qm9}. */

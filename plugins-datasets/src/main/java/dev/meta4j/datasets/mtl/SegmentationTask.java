@@ -2,7 +2,11 @@ package dev.meta4j.datasets.mtl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Metric;
+import dev.meta4j.api.algorithm.Metrics;
+import dev.meta4j.api.data.ConfusionMatrix;
+import dev.meta4j.api.data.MaskedMean;
 import dev.meta4j.api.data.Targets;
 import dev.meta4j.api.data.Task;
 import dev.meta4j.api.data.TaskEvaluator;
@@ -16,10 +20,20 @@ import dev.meta4j.api.data.TaskEvaluator;
  *
  * <p>The prediction is logits or log-probabilities: {@code log_softmax} of log-probabilities is
  * the same log-probabilities, so MTAN's SegNet (which ends in {@code log_softmax}) and a model
- * that ends in raw scores train alike. The evaluator reports the split-wide loss only; mIoU and
- * pixel accuracy over a confusion matrix of the whole split are issue 10 item 3.
+ * that ends in raw scores train alike.
+ *
+ * <p><b>Metrics</b> over the whole split, from one {@link ConfusionMatrix} of the pixels that
+ * count (the predicted class is the arg-max): {@code miou} (the headline, higher is better: the
+ * mean over the classes present in the split's labels or predictions, where the FAMO and
+ * Nash-MTL {@code ConfMatrix} give NaN if a class is absent from both), {@code pixel-accuracy}
+ * (higher is better) and {@code loss}, the split-wide mean cross-entropy per counted pixel.
  */
 public final class SegmentationTask implements Task {
+
+    /** The mean intersection over union. */
+    public static final Metric MIOU = new Metric("miou", Direction.HIGHER_IS_BETTER);
+    /** The fraction of counted pixels classified right. */
+    public static final Metric PIXEL_ACCURACY = new Metric("pixel-accuracy", Direction.HIGHER_IS_BETTER);
 
     private final String name;
     private final int classes;
@@ -68,26 +82,57 @@ public final class SegmentationTask implements Task {
     public NDArray loss(NDArray prediction, Targets targets) {
         DataType type = prediction.getDataType();
         NDArray labels = targets.values().toType(DataType.INT64, false);
-        NDArray mask = targets.masked() ? targets.mask().toType(type, false) : labels.gte(0).toType(type, false);
+        NDArray mask = counted(targets, type);
         // Ignored pixels (-1) pick class 0; the mask removes them from the sum.
         NDArray index = labels.mul(mask.toType(DataType.INT64, false)).expandDims(-3);
         NDArray picked = prediction.logSoftmax(-3).gather(index, -3).squeeze(-3);
-        return DenseLosses.maskedMean(picked, mask, 3).neg();
+        return MaskedMean.of(picked, mask, 3).neg();
+    }
+
+    /** 1 at the pixels that count: the targets' mask, or every label that is not -1. */
+    private static NDArray counted(Targets targets, DataType type) {
+        return targets.masked() ? targets.mask().toType(type, false)
+                : targets.values().toType(DataType.INT64, false).gte(0).toType(type, false);
     }
 
     @Override
     public Metric metric() {
-        return DenseLosses.LOSS;
+        return MIOU;
     }
 
     @Override
     public NDArray score(NDArray prediction, Targets targets) {
-        return loss(prediction, targets);
+        return DenseLosses.batchScore(this, prediction, targets);
     }
 
     @Override
     public TaskEvaluator newEvaluator() {
-        return new DenseLosses.MeanLoss(this::loss);
+        return new Evaluator();
+    }
+
+    /** The confusion matrix and the loss over a split. */
+    private final class Evaluator implements TaskEvaluator {
+        private final ConfusionMatrix matrix = new ConfusionMatrix(classes);
+        private final DenseLosses.SplitLoss loss = new DenseLosses.SplitLoss();
+
+        @Override
+        public void add(NDArray prediction, Targets targets) {
+            NDArray mask = counted(targets, DataType.INT64);
+            // Pixels the mask leaves out become -1, which the matrix ignores.
+            NDArray labels = targets.values().toType(DataType.INT64, false).mul(mask).add(mask.sub(1));
+            int classAxis = prediction.getShape().dimension() - 3;
+            matrix.add(labels.toLongArray(), prediction.argMax(classAxis).toType(DataType.INT64, false).toLongArray());
+            loss.add(SegmentationTask.this.loss(prediction, targets), DenseLosses.sum(mask));
+        }
+
+        @Override
+        public Metrics result() {
+            return Metrics.builder()
+                    .put(MIOU.name(), matrix.meanIou(), MIOU.direction())
+                    .put(PIXEL_ACCURACY.name(), matrix.pixelAccuracy(), PIXEL_ACCURACY.direction())
+                    .put(DenseLosses.LOSS.name(), loss.mean(), DenseLosses.LOSS.direction())
+                    .build();
+        }
     }
 
     @Override

@@ -46,6 +46,7 @@ public final class Experiment implements AutoCloseable {
     private final WeightingMethod weighting;
     private final Device device;
     private final DataSpec dataSpec;
+    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
 
     private Experiment(ExperimentConfig config, PluginRegistry registry) {
         this.config = config;
@@ -61,6 +62,8 @@ public final class Experiment implements AutoCloseable {
             }
             Dataset dataset = chooseTasks(create(registry, PluginKind.DATASET, Dataset.class), config.experiment());
             this.dataSpec = dataset.spec();
+            this.baselines = dataset instanceof MultiTaskDataset multi ? multi.singleTaskBaselines()
+                    : java.util.Optional.empty();
             Backbone backbone = create(registry, PluginKind.MODEL, Backbone.class);
             this.optimizer = create(registry, PluginKind.OPTIMIZER, Optimizer.class);
             this.scheduler = create(registry, PluginKind.SCHEDULER, Scheduler.class);
@@ -184,6 +187,16 @@ public final class Experiment implements AutoCloseable {
     /** @return the config */
     public ExperimentConfig config() {
         return config;
+    }
+
+    /**
+     * The published single-task baselines of the dataset (as {@code experiment.tasks} sees it),
+     * for Δm% and Δp in {@code summary.json}.
+     *
+     * @return the baselines, or empty for a dataset without them or one that is not multi-task
+     */
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        return baselines;
     }
 
     /** @return the dataset's tasks and input shape */

@@ -65,6 +65,12 @@ final class TaskSubset implements MultiTaskDataset {
         return kept(all.trainingBatch(indices, rng, manager));
     }
 
+    @Override
+    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
+        // The published baselines of the kept tasks: a single-task run's Δp against the papers' STL.
+        return all.singleTaskBaselines().map(b -> b.restrictedTo(spec.tasks().stream().map(Task::name).toList()));
+    }
+
     private MultiTaskBatch kept(MultiTaskBatch b) {
         Map<String, Targets> kept = new LinkedHashMap<>();
         for (Task t : spec.tasks()) {

@@ -51,6 +51,7 @@ public final class Trainer {
     private final long evalEvery;
     private final long checkpointEvery;
     private final long checkpointNanos;
+    private final TestTail testTail;
 
     private double bestScore = Double.POSITIVE_INFINITY;
     private long bestStep = -1;
@@ -91,6 +92,7 @@ public final class Trainer {
         this.evalEvery = length.evalEvery();
         this.checkpointEvery = ex.getLong("checkpoint-every");
         this.checkpointNanos = ex.getLong("checkpoint-every-seconds") * 1_000_000_000L;
+        this.testTail = new TestTail(ex.getBoolean("test") ? ex.getInt("test-last") : 0, totalSteps, evalEvery);
     }
 
     /**
@@ -148,7 +150,7 @@ public final class Trainer {
                 OptionalDouble loss = m.get(Metrics.LOSS);
                 if (loss.isPresent() && !Double.isFinite(loss.getAsDouble())) {
                     metrics.write(done, "train", lr, m);
-                    writeSummary("diverged", done, clock, Metrics.empty(), Metrics.empty());
+                    writeSummary("diverged", done, clock, Metrics.empty(), Metrics.empty(), metrics);
                     throw new TrainingFailed("training diverged at step " + done + ": loss is " + loss.getAsDouble()
                             + " (lower the learning rate?); outputs are in " + folder.dir());
                 }
@@ -159,6 +161,10 @@ public final class Trainer {
                 progress.update(done, loss.isPresent() ? String.format(Locale.ROOT, "loss %.4g", loss.getAsDouble()) : "");
                 boolean validated = (evalEvery > 0 && done % evalEvery == 0) || done == totalSteps;
                 boolean better = validated && validate(done, metrics);
+                if (validated && testTail.covers(done)) {
+                    // Before the checkpoint, so that the checkpoint counts the line.
+                    evaluate(Split.TEST, TestTail.SPLIT, done, metrics, false);
+                }
                 String stop = signals.received();
                 if (validated || stop != null || clock.checkpointDue(done)) {
                     checkpoint(done, metrics, better, clock);
@@ -184,7 +190,7 @@ public final class Trainer {
             if (ex.getBoolean("plots")) {
                 PlotRenderer.render(TrainingCurves.of(metrics.lines()), folder.plot("training-curves"));
             }
-            JsonObject summary = writeSummary("finished", totalSteps, clock, test, testBest);
+            JsonObject summary = writeSummary("finished", totalSteps, clock, test, testBest, metrics);
             return new Result(folder, test, testBest, summary);
         } catch (IOException e) {
             throw new UncheckedIOException("writing run outputs in " + folder.dir() + " failed: " + e.getMessage(), e);
@@ -201,7 +207,7 @@ public final class Trainer {
 
     private Interrupted interrupted(String signal, int exitCode, long done, String phase, Clock clock)
             throws IOException {
-        writeSummary("interrupted", done, clock, Metrics.empty(), Metrics.empty());
+        writeSummary("interrupted", done, clock, Metrics.empty(), Metrics.empty(), null);
         String message = "interrupted by " + signal + " at step " + done + phase + "; resume with: meta4j run --resume "
                 + folder.dir();
         LOG.warn(message);
@@ -333,8 +339,13 @@ public final class Trainer {
         }
     }
 
-    private JsonObject writeSummary(String status, long done, Clock clock, Metrics test, Metrics testBest)
-            throws IOException {
+    /**
+     * Writes {@code summary.json}.
+     *
+     * @param log the run's log, for the mean of the last test evaluations (null: leave it out)
+     */
+    private JsonObject writeSummary(String status, long done, Clock clock, Metrics test, Metrics testBest,
+            MetricsLog log) throws IOException {
         JsonObject s = new JsonObject();
         Config ex = experiment.config().experiment();
         s.addProperty("name", ex.getString("name"));
@@ -359,11 +370,49 @@ public final class Trainer {
         if (!testBest.asMap().isEmpty()) {
             s.add("test_best", GSON.toJsonTree(testBest.asMap()));
         }
+        java.util.Optional<Metrics> last = log == null ? java.util.Optional.empty()
+                : testTail.mean(log.lines(), test, lastValidation);
+        if (last.isPresent()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("evaluations", testTail.logged(log.lines()));
+            o.add("steps", GSON.toJsonTree(testTail.steps()));
+            o.add("metrics", GSON.toJsonTree(last.get().asMap()));
+            s.add("test_last", o);
+        }
         // the result: the best checkpoint's test where it differs from the final parameters
         s.addProperty("reported", testBest.asMap().isEmpty() ? "test" : "test_best");
         s.add("directions", directions(lastValidation, test, testBest));
+        experiment.singleTaskBaselines().ifPresent(b -> addDeltas(s, b, test, testBest, last.orElse(Metrics.empty())));
         RunFolder.writeAtomically(folder.summary(), GSON.toJson(s) + "\n");
         return s;
+    }
+
+    /**
+     * Δm% and LibMTL's Δp of each tested set of parameters against the dataset's published
+     * single-task baselines; a set that lacks a baselined metric is left out.
+     */
+    private static void addDeltas(JsonObject s, dev.meta4j.api.data.SingleTaskBaselines b, Metrics test,
+            Metrics testBest, Metrics last) {
+        JsonObject stl = new JsonObject();
+        stl.addProperty("source", b.source());
+        stl.add("values", GSON.toJsonTree(b.values()));
+        s.add("stl_baselines", stl);
+        JsonObject deltaM = new JsonObject();
+        JsonObject deltaP = new JsonObject();
+        Map<String, Metrics> tested = new LinkedHashMap<>();
+        tested.put("test", test);
+        tested.put("test_best", testBest);
+        tested.put("test_last", last);
+        tested.forEach((name, m) -> {
+            dev.meta4j.runtime.report.DeltaM.percent(m, b).ifPresent(d -> deltaM.addProperty(name, d));
+            Map<String, Double> p = dev.meta4j.runtime.report.DeltaM.libMtlDeltaP(m, b);
+            if (!p.isEmpty()) {
+                deltaP.add(name, GSON.toJsonTree(p));
+            }
+        });
+        // Δm%: lower is better; LibMTL's Δp: higher is better. They weigh metrics differently.
+        s.add("delta_m_percent", deltaM);
+        s.add("libmtl_delta_p_percent", deltaP);
     }
 
     /** The dataset's tasks with their headline metrics, so that a suite never guesses from names. */

@@ -15,7 +15,10 @@ import java.util.Set;
  * <p>Δm% (Maninis et al. 2019, as in the FAMO and Nash-MTL papers): {@code (1/K) Σ_k (-1)^δ_k
  * (M_k − B_k) / B_k · 100}, with {@code B_k} the single-task baseline's mean on task {@code k}
  * and {@code δ_k = 1} when higher is better; lower is better, 0 is single-task performance. It is
- * computed per run and then averaged over seeds. The mean rank averages, over tasks, each method's
+ * computed per run and then averaged over seeds. It is over each task's headline metric against
+ * the suite's own single-task runs; the papers' Δm% over all metrics against published baselines
+ * is each run's {@code summary.json} {@code delta_m_percent} ({@link
+ * dev.meta4j.runtime.report.DeltaM}, whose term this table uses too). The mean rank averages, over tasks, each method's
  * rank (1 = best) among the methods by its mean on that task.
  */
 public final class SuiteTable {
@@ -185,10 +188,10 @@ public final class SuiteTable {
     private static double delta(List<Column> columns, double[] baseline, Map<String, Double> m) {
         double sum = 0;
         for (int c = 0; c < columns.size(); c++) {
-            double sign = columns.get(c).higherIsBetter() ? -1 : 1;
-            sum += sign * (m.getOrDefault(columns.get(c).key(), Double.NaN) - baseline[c]) / baseline[c];
+            sum += dev.meta4j.runtime.report.DeltaM.term(m.getOrDefault(columns.get(c).key(), Double.NaN), baseline[c],
+                    columns.get(c).higherIsBetter());
         }
-        return 100 * sum / columns.size();
+        return sum / columns.size();
     }
 
     private static void rank(List<Column> columns, List<Row> rows) {
