@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             SuiteCommand.class,
             ToyStudyCommand.class,
+            MakeScenesCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
