@@ -66,6 +66,7 @@ public final class MultiTask implements Algorithm {
     private List<Task> tasks;
     private Params model;
     private Params all;
+    private Params trained;
     private GradientRouter router;
     private long stepsPerEpoch;
     private long permutationEpoch = -1;
@@ -99,11 +100,15 @@ public final class MultiTask implements Algorithm {
         model = backbone.init(spec, rng.split("init"), manager, dataType);
         weighting.init(tasks.size());
         all = model.concat(weighting.parameters());
+        // Gradients and the optimizer see the trained parameters only: a model's buffers (batch
+        // norm's running statistics, updated by the forward pass) need no gradient, and asking
+        // torch.autograd.grad for one fails. parameters() keeps them, so checkpoints hold them.
+        trained = all.trainable();
         if (model.headCount() != tasks.size()) {
             throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
                     + " tasks, the model " + model.headCount() + " heads");
         }
-        router = new GradientRouter(autograd, model, all, tasks.size(), java.util.stream.IntStream.range(0, tasks.size()).toArray());
+        router = new GradientRouter(autograd, model.trainable(), trained, tasks.size(), java.util.stream.IntStream.range(0, tasks.size()).toArray());
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;
     }
 
@@ -182,7 +187,7 @@ public final class MultiTask implements Algorithm {
         if (maxGradNorm > 0) {
             router.clipAll(grads, maxGradNorm);
         }
-        optimizer.step(all, grads, step.learningRate());
+        optimizer.step(trained, grads, step.learningRate());
         if (weighting.wantsLossesAfterStep()) {
             try (Autograd.Scope off = autograd.pause()) {
                 NDArray after = taskLosses(
