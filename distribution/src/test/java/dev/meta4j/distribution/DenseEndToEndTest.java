@@ -65,7 +65,8 @@ class DenseEndToEndTest {
      */
     @Test
     void famoNyuv2RunsAnEpochOnAnMtanLayoutFixture(@TempDir Path tmp) throws Exception {
-        Path root = DenseFixtures.nyuv2(tmp.resolve("nyuv2"), 4, 2, 32, 64);
+        // two training scenes: one step of batch 2; MTAN's 44M parameters make each checkpoint ~0.5 GB
+        Path root = DenseFixtures.nyuv2(tmp.resolve("nyuv2"), 2, 1, 32, 64);
         Cli v = Cli.run("validate", "--config", "famo-nyuv2.conf", "dataset.root=" + root, "dataset.height=32",
                 "dataset.width=64");
         assertEquals(0, v.exitCode(), v.toString());
