@@ -101,13 +101,14 @@ public final class MultiTask implements Algorithm {
         model = backbone.init(spec, rng.split("init"), manager, dataType);
         weighting.init(tasks.size());
         all = model.concat(weighting.parameters());
+        // Gradients and the optimizer see the trained parameters only: a model's buffers (batch
+        // norm's running statistics, updated by the forward pass) need no gradient, and asking
+        // torch.autograd.grad for one fails. parameters() keeps them, so checkpoints hold them.
+        trained = all.trainable();
         if (model.headCount() != tasks.size()) {
             throw new IllegalArgumentException("multitask needs one head per task: the dataset has " + tasks.size()
                     + " tasks, the model " + model.headCount() + " heads");
         }
-        // Buffers take no gradient (autograd refuses them) and no optimizer step; they stay in
-        // parameters() for checkpoints and in the forward pass (mtan-segnet, segnet-split).
-        trained = all.trainable();
         router = new GradientRouter(autograd, model.trainable(), trained, tasks.size(),
                 java.util.stream.IntStream.range(0, tasks.size()).toArray());
         stepsPerEpoch = (dataset.size(Split.TRAIN) + batchSize - 1) / batchSize;

@@ -83,6 +83,11 @@ class CelebATest {
     }
 
     static Path fixture(Path at) {
+        return fixture(at, attributeNames());
+    }
+
+    /** The fixture with the given 40 attribute names (the header line of list_attr_celeba.txt). */
+    static Path fixture(Path at, List<String> names) {
         try {
             Path images = at.resolve("Img").resolve("img_align_celeba");
             Files.createDirectories(images);
@@ -98,7 +103,7 @@ class CelebATest {
                 ImageIO.write(img, "jpg", images.resolve(name(i)).toFile());
             }
             StringBuilder attrs = new StringBuilder().append(IMAGES).append('\n');
-            attrs.append(String.join(" ", attributeNames())).append(" \n");
+            attrs.append(String.join(" ", names)).append(" \n");
             StringBuilder partition = new StringBuilder();
             for (int i = 0; i < IMAGES; i++) {
                 attrs.append(name(i));

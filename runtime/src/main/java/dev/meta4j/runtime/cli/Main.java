@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             SuiteCommand.class,
             ToyStudyCommand.class,
             CellWorkerCommand.class,
+            MakeScenesCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

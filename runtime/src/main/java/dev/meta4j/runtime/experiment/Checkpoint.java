@@ -10,6 +10,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.meta4j.api.StateDict;
 import java.io.ByteArrayInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -81,14 +83,22 @@ public final class Checkpoint {
      */
     public static void write(Path target, Path previous, long step, StateDict state, Map<String, Object> bookkeeping)
             throws IOException {
-        byte[] payload = payload(step, state, bookkeeping);
-        String head = HEADER + " sha256=" + sha256(payload) + " bytes=" + payload.length + "\n";
         Files.createDirectories(target.getParent());
+        // The payload is encoded straight to disk, hashed on the way: MTAN's state (44M parameters
+        // and Adam's two moments, about 0.5 GB) held as one byte[] while a ByteArrayOutputStream
+        // doubled its buffer needed over 1 GB of heap. The header needs the payload's hash and
+        // length, so the payload is written first and then copied behind the header.
+        Path body = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
         Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
         try {
+            MessageDigest sha = sha256();
+            try (OutputStream out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(body)), sha)) {
+                payload(out, step, state, bookkeeping);
+            }
+            String head = HEADER + " sha256=" + HexFormat.of().formatHex(sha.digest()) + " bytes=" + Files.size(body) + "\n";
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
                 out.write(head.getBytes(StandardCharsets.US_ASCII));
-                out.write(payload);
+                Files.copy(body, out);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -100,13 +110,15 @@ public final class Checkpoint {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
+            Files.deleteIfExists(body);
             Files.deleteIfExists(tmp);
         }
         // No listing of the folder here: a write cleans up its own temporary file, and a crash's
         // leftovers are removed once, by RunFolder.deleteStaleTemps, when the run resumes.
     }
 
-    private static byte[] payload(long step, StateDict state, Map<String, Object> bookkeeping) throws IOException {
+    private static void payload(OutputStream out, long step, StateDict state, Map<String, Object> bookkeeping)
+            throws IOException {
         JsonObject json = new JsonObject();
         json.addProperty("format", FORMAT);
         json.addProperty("step", step);
@@ -119,21 +131,23 @@ public final class Checkpoint {
             a.setName(e.getKey());
             arrays.add(a);
         }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(buf)) {
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
             zip.putNextEntry(new ZipEntry("state.json"));
             zip.write(GSON.toJson(json).getBytes(StandardCharsets.UTF_8));
             zip.closeEntry();
             zip.putNextEntry(new ZipEntry("arrays.ndlist"));
-            zip.write(arrays.encode());
+            arrays.encode(zip); // array by array: never the whole state in one byte[]
             zip.closeEntry();
         }
-        return buf.toByteArray();
     }
 
     private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
