@@ -27,7 +27,6 @@ import dev.meta4j.testkit.PluginHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +76,17 @@ class DenseEndToEndTest {
         JsonObject s = summary(tmp.resolve("runs"), "famo-nyuv2");
         assertEquals("finished", s.get("status").getAsString(), s.toString());
         assertLosses(s.getAsJsonObject("test"));
+        JsonObject test = s.getAsJsonObject("test");
+        for (String key : List.of("semantic/miou", "semantic/pixel-accuracy", "depth/abs-error", "depth/rel-error",
+                "normal/angle-mean", "normal/angle-median", "normal/within-11.25", "normal/within-22.5",
+                "normal/within-30")) {
+            assertTrue(test.has(key) && Double.isFinite(test.get(key).getAsDouble()), key + " in " + test);
+        }
+        for (String section : List.of("delta_m_percent", "libmtl_delta_p_percent")) {
+            assertTrue(s.getAsJsonObject(section).has("test") && s.getAsJsonObject(section).has("test_last"),
+                    section + " for the final parameters and the papers' mean of the last epochs: " + s);
+        }
+        assertTrue(Double.isFinite(s.getAsJsonObject("delta_m_percent").get("test").getAsDouble()), s.toString());
         String metrics = Files.readString(Cli.runFolder(tmp.resolve("runs"), "famo-nyuv2").resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"weight/semantic\"") && metrics.contains("\"loss/normal\""), metrics);
         assertFalse(metrics.contains("NaN"), metrics);
@@ -96,27 +106,6 @@ class DenseEndToEndTest {
         JsonObject s = summary(tmp.resolve("runs"), "famo-nyuv2");
         assertEquals("finished", s.get("status").getAsString(), s.toString());
         assertLosses(s.getAsJsonObject("test"));
-    }
-
-    /**
-     * METRICS PLACEHOLDER (issue 10 items 3 and 4, branch feat/metrics): once the whole-split
-     * metrics and delta-m are merged, famo-nyuv2's summary.json must also carry every paper metric
-     * and delta-m. Align the key names with feat/metrics, then drop {@code @Disabled}.
-     */
-    @Test
-    @Disabled("waits for feat/metrics: whole-split mIoU, depth and normal errors, delta-m in summary.json")
-    void famoNyuv2WritesThePapersMetricsAndDeltaM(@TempDir Path tmp) throws Exception {
-        Path root = DenseFixtures.nyuv2(tmp.resolve("nyuv2"), 2, 2, 32, 64);
-        Cli cli = Cli.run("run", "--config", "famo-nyuv2.conf", "dataset.root=" + root, "dataset.height=32",
-                "dataset.width=64", "experiment.epochs=1", "experiment.output-dir=" + tmp.resolve("runs"),
-                "experiment.plots=false");
-        assertEquals(0, cli.exitCode(), cli.toString());
-        JsonObject test = summary(tmp.resolve("runs"), "famo-nyuv2").getAsJsonObject("test");
-        for (String key : List.of("semantic/miou", "semantic/pixel-accuracy", "depth/abs-error", "depth/rel-error",
-                "normal/mean-angle", "normal/median-angle", "normal/within-11.25", "normal/within-22.5",
-                "normal/within-30", "delta-m")) {
-            assertTrue(test.has(key), key + " in " + test);
-        }
     }
 
     /**
