@@ -33,6 +33,13 @@ import dev.meta4j.api.model.Params;
  */
 public final class BatchNorm {
 
+    /**
+     * The momentum the fused pass is given: DJL hands the engine {@code 1 - momentum} in float, and
+     * 0.5 survives that exactly, so the zero statistics come back as exactly half the batch's.
+     */
+    private static final float ENGINE_MOMENTUM = 0.5f;
+    private static final double APPLIED_MOMENTUM = 1.0f - (1.0f - ENGINE_MOMENTUM);
+
     private final String name;
     private final double momentum;
     private final double eps;
@@ -131,10 +138,6 @@ public final class BatchNorm {
         NDArray factor = scale.div(var.add(epsArray).sqrt());
         return x.mul(factor).add(shift.sub(mean.mul(factor)));
     }
-
-    /** DJL hands the engine 1 minus its momentum argument, in float: this is what the engine applies. */
-    private static final float ENGINE_MOMENTUM = 0.5f;
-    private static final double APPLIED_MOMENTUM = 1.0f - (1.0f - ENGINE_MOMENTUM);
 
     private void update(NDArray runningMean, NDArray runningVar, NDArray batchMean, NDArray batchVar) {
         try (Autograd.Scope off = autograd.pause()) {
