@@ -154,18 +154,9 @@ public final class Conv4 implements Backbone {
         int groups = Math.toIntExact(tasks);
         int stride = strided ? 2 : 1;
         for (int i = 0; i < blocks; i++) {
-            NDArray w = params.get(block(i) + ".conv.weight");
-            NDArray bias = params.get(block(i) + ".conv.bias");
-            if (batched) {
-                Shape ws = w.getShape();
-                w = w.reshape(ws.get(0) * ws.get(1), ws.get(2), ws.get(3), ws.get(4));
-                bias = bias.reshape(-1);
-            }
-            h = convolution.conv2d(h, w, bias, stride, 1, groups);
-            h = Activation.relu(norms[i].apply(params, h, forward));
-            if (!strided) {
-                h = Pool.maxPool2d(h, POOL, POOL, NO_PADDING, false);
-            }
+            int b = i;
+            // A block's convolution and batch-norm outputs are freed when it returns (Layers.scoped).
+            h = Layers.scoped(h, x -> block(params, x, b, batched, stride, groups, forward));
         }
         if (strided) {
             // DJL's PyTorch mean takes one axis only (DESIGN.md): a sum over both, then / pixels.
@@ -175,6 +166,18 @@ public final class Conv4 implements Backbone {
         // [N, C, h, w] -> [N, C·h·w], as PyTorch's view(N, -1); folded: [N, T·C, h, w] -> [T, N, C·h·w].
         long n = h.getShape().get(0);
         return batched ? h.reshape(n, tasks, -1).transpose(1, 0, 2) : h.reshape(n, -1);
+    }
+
+    private NDArray block(Params params, NDArray h, int i, boolean batched, int stride, int groups, Forward forward) {
+        NDArray w = params.get(block(i) + ".conv.weight");
+        NDArray bias = params.get(block(i) + ".conv.bias");
+        if (batched) {
+            Shape ws = w.getShape();
+            w = w.reshape(ws.get(0) * ws.get(1), ws.get(2), ws.get(3), ws.get(4));
+            bias = bias.reshape(-1);
+        }
+        NDArray out = Activation.relu(norms[i].apply(params, convolution.conv2d(h, w, bias, stride, 1, groups), forward));
+        return strided ? out : Pool.maxPool2d(out, POOL, POOL, NO_PADDING, false);
     }
 
     @Override
