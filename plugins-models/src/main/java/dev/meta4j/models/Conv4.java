@@ -155,8 +155,8 @@ public final class Conv4 implements Backbone {
         int stride = strided ? 2 : 1;
         for (int i = 0; i < blocks; i++) {
             int b = i;
-            // A block's convolution and batch-norm outputs are freed when it returns (Layers.scoped).
-            h = Layers.scoped(h, x -> block(params, x, b, batched, stride, groups, forward));
+            // A block's convolution and batch-norm outputs are freed when it returns (Temporaries.scoped).
+            h = Temporaries.scoped(h, x -> block(params, x, b, batched, stride, groups, forward));
         }
         if (strided) {
             // DJL's PyTorch mean takes one axis only (DESIGN.md): a sum over both, then / pixels.

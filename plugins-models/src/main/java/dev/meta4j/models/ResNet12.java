@@ -179,12 +179,12 @@ public final class ResNet12 implements Backbone {
         NDArray h = input;
         for (int i = 0; i < channels.length; i++) {
             int block = i;
-            h = Layers.scoped(h, x -> block(params, x, block, forward));
+            h = Temporaries.scoped(h, x -> block(params, x, block, forward));
         }
         return averagePool ? Layers.globalAveragePool(h) : Layers.flatten(h, batched);
     }
 
-    /** Residual block {@code i}: its intermediates are freed when it returns ({@link Layers#scoped}). */
+    /** Residual block {@code i}: its intermediates are freed when it returns ({@link Temporaries#scoped}). */
     private NDArray block(Params params, NDArray h, int i, Forward forward) {
         String s = block(i);
         BatchNorm[] bn = norms[i];

@@ -173,13 +173,13 @@ public final class WideResNet implements Backbone {
             for (int k = 0; k < perGroup; k++) {
                 int group = g;
                 int block = k;
-                h = Layers.scoped(h, x -> block(params, x, group, block, forward));
+                h = Temporaries.scoped(h, x -> block(params, x, group, block, forward));
             }
         }
-        return Layers.scoped(h, x -> Layers.globalAveragePool(Activation.relu(norm("encoder.bn").apply(params, x, forward))));
+        return Temporaries.scoped(h, x -> Layers.globalAveragePool(Activation.relu(norm("encoder.bn").apply(params, x, forward))));
     }
 
-    /** One pre-activation block: its intermediates are freed when it returns ({@link Layers#scoped}). */
+    /** One pre-activation block: its intermediates are freed when it returns ({@link Temporaries#scoped}). */
     private NDArray block(Params params, NDArray h, int g, int k, Forward forward) {
         String s = block(g, k);
         int stride = stride(g, k);

@@ -168,7 +168,7 @@ final class BackboneChecks {
          * Checks a backbone against the reference: names and shapes of its trained parameters, the
          * training-mode output, the gradients of {@code sum(output · r)} and the Hessian-vector
          * product {@code u'Hv} of it (the double backward, through every block's freed manager: see
-         * {@code Layers.scoped}), the running statistics after that pass and the evaluation-mode
+         * {@code Temporaries.scoped}), the running statistics after that pass and the evaluation-mode
          * output that reads them.
          *
          * <p>The second order is checked against PyTorch's double backward, not finite differences:

@@ -1,5 +1,6 @@
 package dev.meta4j.models.dense;
 
+import dev.meta4j.models.Temporaries;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
