@@ -127,7 +127,8 @@ public record CellState(Kind kind, String detail, JsonObject summary) {
      * The cell's outcome for the table.
      *
      * @param run the cell
-     * @return the outcome: the test metrics of the best validation checkpoint for a finished run
+     * @return the outcome: the test metrics of the best validation checkpoint for a finished run, or of
+     *     its last parameters where it selects those (its summary.json has no test_best then)
      */
     public RunOutcome outcome(SuitePlan.Run run) {
         double seconds = summary != null && summary.has("wall_seconds") ? summary.get("wall_seconds").getAsDouble() : Double.NaN;

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param run the run
  * @param status {@code finished}, or {@code failed: <reason>}
- * @param testMetrics the test metrics of the best validation checkpoint (empty if failed)
+ * @param testMetrics the test metrics of the best validation checkpoint, or of the last parameters
+ *     where the run selects those (empty if failed)
  * @param seconds the wall time of the run (0 for a run skipped because it had finished before)
  * @param headline each task's headline metric, from the run's {@code summary.json} (empty for a
  *     failed run, or a summary written before summaries named them)

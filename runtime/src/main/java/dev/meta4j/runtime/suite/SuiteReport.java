@@ -21,7 +21,8 @@ public final class SuiteReport {
      */
     public static String write(Path dir, SuitePlan plan, List<RunOutcome> outcomes) throws IOException {
         SuiteTable table = SuiteTable.of(plan, outcomes);
-        String md = "# Suite " + plan.name() + "\n\nTest metrics of the best validation checkpoint, mean ± std over seeds.\n\n"
+        String md = "# Suite " + plan.name() + "\n\nTest metrics of each run's best validation checkpoint, or of its"
+                + " last parameters where the run selects the last (experiment.select-checkpoint = last), mean ± std over seeds.\n\n"
                 + table.markdown();
         RunFolder.writeAtomically(dir.resolve("results.md"), md);
         RunFolder.writeAtomically(dir.resolve("results.csv"), table.csv());
