@@ -1,17 +1,12 @@
 package dev.meta4j.datasets.mtl;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.Rng;
-import dev.meta4j.api.Split;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.DatasetFactory;
-import dev.meta4j.api.data.MultiTaskBatch;
-import dev.meta4j.api.data.MultiTaskDataset;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,67 +29,33 @@ import java.util.List;
  * scale-crop-flip}, the FAMO and Nash-MTL trainers' default ({@code --apply-augmentation} is
  * true there), with the deviations {@link NpyScenes} lists.
  */
-public final class NyuV2 implements MultiTaskDataset {
+public final class NyuV2 extends NpyDataset {
 
     /** The segmentation classes. */
     static final int CLASSES = 13;
 
-    private final NpyScenes scenes;
-    private final DataSpec spec;
-    private final DataType dataType;
-    private final java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> baselines;
-
     NyuV2(Config c, DataType dataType) {
-        this.dataType = dataType;
-        int height = c.getInt("height");
-        int width = c.getInt("width");
+        super(c, dataType, scenes(c), spec(c), "nyuv2");
+    }
+
+    private static NpyScenes scenes(Config c) {
         Path root = Dense.root(c, "nyuv2", "the folder holding train/ and val/ of MTAN's preprocessed NYUv2");
-        this.scenes = new NpyScenes("nyuv2", root, List.of(
+        return new NpyScenes("nyuv2", root, List.of(
                 new NpyScenes.Part("image", NpyScenes.Kind.IMAGE, null),
                 new NpyScenes.Part("label", NpyScenes.Kind.LABEL, "semantic"),
                 new NpyScenes.Part("depth", NpyScenes.Kind.DEPTH, "depth"),
                 new NpyScenes.Part("normal", NpyScenes.Kind.NORMAL, "normal")),
-                height, width, CLASSES, NpyScenes.Augmentation.parse(c.getString("augmentation")),
+                c.getInt("height"), c.getInt("width"), CLASSES, NpyScenes.Augmentation.parse(c.getString("augmentation")),
                 c.getInt("validation-size"), c.getLong("split-seed"));
-        this.spec = new DataSpec(new long[] {3, height, width}, List.of(
+    }
+
+    private static DataSpec spec(Config c) {
+        int height = c.getInt("height");
+        int width = c.getInt("width");
+        return new DataSpec(new long[] {3, height, width}, List.of(
                 new SegmentationTask("semantic", CLASSES, height, width),
                 new DepthTask("depth", height, width),
                 new NormalTask("normal", height, width)));
-        this.baselines = BaselineFile.forDataset(c, "nyuv2", spec);
-    }
-
-    @Override
-    public java.util.Optional<dev.meta4j.api.data.SingleTaskBaselines> singleTaskBaselines() {
-        return baselines;
-    }
-
-    @Override
-    public DataSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public int size(Split split) {
-        return scenes.size(split);
-    }
-
-    @Override
-    public MultiTaskBatch batch(Split split, int[] indices, NDManager manager) {
-        return scenes.batch(split, indices, null, manager, dataType);
-    }
-
-    @Override
-    public MultiTaskBatch trainingBatch(int[] indices, Rng rng, NDManager manager) {
-        return scenes.batch(Split.TRAIN, indices, rng, manager, dataType);
-    }
-
-    /**
-     * The scenes, for tests.
-     *
-     * @return the reader
-     */
-    NpyScenes scenes() {
-        return scenes;
     }
 
     /** Registers {@code nyuv2}. */
