@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-META4J = os.path.join(ROOT, "distribution", "target", "meta4j", "bin", "meta4j")
+# META4J_BIN: another distribution's launcher (an unpacked copy keeps a long bench safe from a rebuild).
+META4J = os.environ.get("META4J_BIN") or os.path.join(ROOT, "distribution", "target", "meta4j", "bin", "meta4j")
 PYTHON = "/usr/bin/python3"
 
 
