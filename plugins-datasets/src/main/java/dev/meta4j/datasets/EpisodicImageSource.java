@@ -3,18 +3,19 @@ package dev.meta4j.datasets;
 import ai.djl.ndarray.NDManager;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.Split;
+import dev.meta4j.api.data.ClassIndexedSource;
 import dev.meta4j.api.data.DataSpec;
 import dev.meta4j.api.data.EpisodeShape;
 import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
-import dev.meta4j.api.data.TaskSource;
 
 /**
- * A {@link TaskSource} whose episodes an {@link EpisodicImages} sampler draws: training episodes
+ * A task source whose episodes an {@link EpisodicImages} sampler draws: training episodes
  * from the caller's generator, held-out ones from the split's seed. Episodic image datasets
- * extend it with their own loading.
+ * extend it with their own loading. Training episodes name their classes ({@link
+ * ClassIndexedSource}) by their position in the training split's class list.
  */
-public class EpisodicImageSource implements TaskSource {
+public class EpisodicImageSource implements ClassIndexedSource {
 
     private final EpisodicImages sampler;
     private final DataSpec spec;
@@ -52,6 +53,18 @@ public class EpisodicImageSource implements TaskSource {
     @Override
     public TaskBatch sample(int tasks, Rng rng, NDManager manager) {
         return sampler.draw(Split.TRAIN, tasks, rng, manager);
+    }
+
+    @Override
+    public int trainingClasses() {
+        return sampler.classes(Split.TRAIN).length;
+    }
+
+    @Override
+    public Drawn sampleClasses(int tasks, Rng rng, NDManager manager) {
+        int[][] classes = new int[tasks][sampler.shape(Split.TRAIN).ways()];
+        TaskBatch episodes = sampler.draw(Split.TRAIN, tasks, rng, manager, classes);
+        return new Drawn(episodes, classes);
     }
 
     @Override

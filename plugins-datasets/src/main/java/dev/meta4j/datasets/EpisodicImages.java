@@ -190,6 +190,22 @@ public final class EpisodicImages {
      * @return the episodes
      */
     public TaskBatch draw(Split split, int tasks, Rng rng, NDManager manager) {
+        return draw(split, tasks, rng, manager, null);
+    }
+
+    /**
+     * Draws episodes of a split and records their classes.
+     *
+     * @param split the split
+     * @param tasks how many episodes
+     * @param rng the generator of every choice (consumed exactly as by {@link #draw(Split, int, Rng,
+     *     NDManager)})
+     * @param manager where the arrays are created
+     * @param drawn if not null, {@code [tasks][ways]}: receives the position in {@link #classes(Split)}
+     *     of each episode's label {@code j}
+     * @return the episodes
+     */
+    public TaskBatch draw(Split split, int tasks, Rng rng, NDManager manager, int[][] drawn) {
         EpisodeShape shape = shapes.get(split);
         int[] pool = splitClasses.get(split);
         int ways = shape.ways();
@@ -213,6 +229,9 @@ public final class EpisodicImages {
         boolean training = split == Split.TRAIN;
         for (int t = 0; t < tasks; t++) {
             int[] chosen = distinct(pool.length, ways, rng);
+            if (drawn != null) {
+                System.arraycopy(chosen, 0, drawn[t], 0, ways);
+            }
             for (int j = 0; j < ways; j++) {
                 int c = pool[chosen[j]];
                 int[] images = distinct(classes.images(c), shots + queries, rng);

@@ -197,7 +197,7 @@ public final class FewShotFixtures {
     // ---- tiered-ImageNet ----
 
     /** Ren et al.: {split}_images_png.pkl (cv2.imencode arrays [len, 1]) + {split}_labels.pkl. */
-    static void tieredPickles(Path folder, int[] perSplit, int images, int side) {
+    public static void tieredPickles(Path folder, int[] perSplit, int images, int side) {
         for (Split s : SPLITS) {
             String key = FewShotImages.SPLIT_FILES.get(s);
             int k0 = first(s, perSplit);
@@ -261,7 +261,7 @@ public final class FewShotFixtures {
     }
 
     /** cifar-100-binary/: train.bin (images - 1 per class), test.bin (1 per class), label names. */
-    static Path cifarBinary(Path root, int images) {
+    public static Path cifarBinary(Path root, int images) {
         Path d = root.resolve("cifar-100-binary");
         List<String> fine = fineNames();
         List<String> coarse = coarseNames();
