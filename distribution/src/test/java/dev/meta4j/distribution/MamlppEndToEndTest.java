@@ -1,17 +1,26 @@
 package dev.meta4j.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.meta4j.datasets.OmniglotFixtures;
+import dev.meta4j.runtime.config.ConfigLoader;
+import dev.meta4j.runtime.config.ExperimentConfig;
+import dev.meta4j.runtime.experiment.Experiment;
+import dev.meta4j.runtime.experiment.Trainer;
+import dev.meta4j.runtime.plugin.PluginRegistry;
 import dev.meta4j.runtime.engine.TorchEngine;
 import dev.meta4j.runtime.experiment.Checkpoint;
 import dev.meta4j.runtime.experiment.RunFolder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,9 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * MAML++ end to end through its bundled Omniglot config, shrunk to the rendered-glyph fixture:
  * epochs of the algorithm's own length, validation every epoch feeding the top-k pool, the pool in
- * the checkpoint, the ensemble beside the single model in the summary, and the same metrics twice.
+ * the checkpoint, the ensemble beside the single model in the summary, and a run resumed from a checkpoint
+ * writing exactly what the whole run wrote.
  */
 class MamlppEndToEndTest {
+
+    private static final String CONFIG = "mamlpp-omniglot-20w1s.conf";
+    private static final String NAME = "mamlpp-omniglot-20w1s";
 
     @TempDir static Path data;
 
@@ -30,9 +43,8 @@ class MamlppEndToEndTest {
         OmniglotFixtures.write(data.resolve("omniglot"), 6, 10, 16, 7);
     }
 
-    private static Cli run(Path out) {
-        return Cli.run("run", "--config", "mamlpp-omniglot-20w1s.conf", "experiment.output-dir=" + out,
-                "dataset.root=" + data.resolve("omniglot"), "dataset.train-characters=30",
+    private static List<String> overrides() {
+        return List.of("dataset.root=" + data.resolve("omniglot"), "dataset.train-characters=30",
                 "dataset.validation-characters=10", "dataset.ways=5", "dataset.train-ways=5", "experiment.epochs=4",
                 "algorithm.iterations-per-epoch=4", "algorithm.msl-epochs=2", "algorithm.inner-steps=2",
                 "algorithm.eval-steps=2", "algorithm.meta-batch=2", "algorithm.eval-tasks=6", "algorithm.test-tasks=12",
@@ -40,11 +52,36 @@ class MamlppEndToEndTest {
                 "experiment.threads=1");
     }
 
+    private static Cli run(Path out) {
+        List<String> args = new ArrayList<>(List.of("run", "--config", CONFIG, "experiment.output-dir=" + out));
+        args.addAll(overrides());
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    /** A run crashed after step 10 of 16: its last checkpoint is epoch 2's (step 8), with a pool of two. */
+    private static Path crashedRun(Path out) throws Exception {
+        PluginRegistry registry = PluginRegistry.discover(List.of());
+        ConfigLoader loader = new ConfigLoader(registry);
+        List<String> args = new ArrayList<>(List.of("experiment.output-dir=" + out));
+        args.addAll(overrides());
+        ExperimentConfig cfg = loader.load(loader.parse(CONFIG), ConfigLoader.overrides(args), Set.of());
+        RunFolder folder = RunFolder.create(out, NAME);
+        try (Experiment e = Experiment.create(cfg, registry)) {
+            Trainer t = new Trainer(e, folder).afterEachStep(done -> {
+                if (done == 10) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            });
+            assertThrows(IllegalStateException.class, () -> t.run(null));
+        }
+        return folder.dir();
+    }
+
     @Test
-    void trainsValidatesEveryEpochAndTestsTheTopKEnsemble(@TempDir Path out) throws Exception {
+    void trainsValidatesEveryEpochTestsTheTopKEnsembleAndResumesExactly(@TempDir Path out) throws Exception {
         Cli a = run(out.resolve("a"));
         assertEquals(0, a.exitCode(), a.toString());
-        Path folder = Cli.runFolder(out.resolve("a"), "mamlpp-omniglot-20w1s");
+        Path folder = Cli.runFolder(out.resolve("a"), NAME);
         String metrics = Files.readString(folder.resolve("metrics.jsonl"));
         assertEquals(4, metrics.lines().filter(l -> l.contains("\"validation\"")).count(), metrics);
         JsonObject summary = JsonParser.parseString(Files.readString(folder.resolve("summary.json"))).getAsJsonObject();
@@ -60,9 +97,12 @@ class MamlppEndToEndTest {
             assertTrue(state.scope("algorithm").contains("ensemble/1/encoder.block1.bn.weight@0"));
         }
 
-        Cli b = run(out.resolve("b"));
-        assertEquals(0, b.exitCode(), b.toString());
-        assertEquals(metrics, Files.readString(Cli.runFolder(out.resolve("b"), "mamlpp-omniglot-20w1s")
-                .resolve("metrics.jsonl")));
+        // resumed from epoch 2's checkpoint (pool and all), the run writes exactly what it wrote whole
+        Path crashed = crashedRun(out.resolve("b"));
+        Cli resumed = Cli.run("run", "--resume", crashed.toString());
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals(metrics, Files.readString(crashed.resolve("metrics.jsonl")));
+        JsonObject again = JsonParser.parseString(Files.readString(crashed.resolve("summary.json"))).getAsJsonObject();
+        assertEquals(test.get("accuracy-post-ensemble"), again.getAsJsonObject("test").get("accuracy-post-ensemble"));
     }
 }
