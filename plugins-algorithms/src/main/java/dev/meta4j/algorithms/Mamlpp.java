@@ -64,7 +64,8 @@ import java.util.function.Predicate;
  *       the batch's statistics and the per-step running statistics are tracked but never read:
  *       BNRS changes no number. {@code transductive} (the default) reproduces that: evaluation
  *       passes are training passes, which update only the evaluation's throw-away copies of any
- *       running statistics (the code's backup and restore). {@code inductive} is the paper's
+ *       running statistics (the code's backup and restore); a model with dropout or DropBlock would
+ *       also drop at evaluation then (conv4 has neither). {@code inductive} is the paper's
  *       description: evaluation passes use the (per-step) running statistics, which needs a model
  *       that keeps them ({@code model.bn-mode = inductive}).</li>
  *   <li><b>Ensembling</b> ({@code ensemble-top-k}): the code tests the mean logits of the five
