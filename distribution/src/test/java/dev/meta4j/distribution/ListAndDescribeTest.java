@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ListAndDescribeTest {
 
     private static final Map<String, List<String>> BUILT_INS = Map.of(
-            "algorithm", List.of("maml", "multitask", "protonet", "mtl"),
+            "algorithm", List.of("maml", "mamlpp", "multitask", "protonet", "mtl"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
@@ -52,6 +52,17 @@ class ListAndDescribeTest {
         assertEquals(0, describe.exitCode(), describe.toString());
         for (String key : List.of("meta-batch=6", "norm-train-features=false", "logreg-c=3", "logreg-max-iter=1000",
                 "test-episodes=2000", "'multitask'")) {
+            assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
+        }
+    }
+
+    @Test
+    void describeMamlppPrintsEverySwitchWithTheOfficialDefault() {
+        Cli describe = Cli.run("describe", "mamlpp");
+        assertEquals(0, describe.exitCode(), describe.toString());
+        for (String key : List.of("msl=true", "msl-epochs=10", "first-order-to-second-order-epoch=-1",
+                "per-step-bn-weights=true", "per-step-bn-stats=true", "learnable-inner-lr=true", "bn-mode=", "transductive",
+                "ensemble-top-k=5", "# BNRS")) {
             assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
         }
     }

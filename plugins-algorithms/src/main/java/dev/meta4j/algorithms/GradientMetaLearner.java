@@ -65,6 +65,64 @@ abstract class GradientMetaLearner implements Algorithm {
      */
     abstract UpdateRule rule(Params adapted, NDManager manager, DataType dataType);
 
+    // ---- what MAML++ changes (Mamlpp); the defaults are MAML's, ANIL's and Meta-SGD's ----
+
+    /**
+     * @param backbone the backbone
+     * @param model what its {@code init} returned
+     * @return the parameters the learner meta-trains (MAML++: per-step batch norm)
+     */
+    Params prepare(Backbone backbone, Params model) {
+        return model;
+    }
+
+    /** @return whether models with buffers (running statistics) are taken: MAML++'s question, refused elsewhere */
+    boolean acceptsBuffers() {
+        return false;
+    }
+
+    /**
+     * @param steps the inner steps
+     * @param clock where training stands, or null (a test's meta-gradient)
+     * @return the weight of the query loss after each step, or null for the last step's alone with
+     *     weight 1 (MAML)
+     */
+    double[] queryLossWeights(int steps, TrainingClock clock) {
+        return null;
+    }
+
+    /**
+     * @param clock where training stands, or null
+     * @return second order ({@link GraphMode#CREATE}) or first ({@link GraphMode#RELEASE})
+     */
+    GraphMode graphMode(TrainingClock clock) {
+        return firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
+    }
+
+    /**
+     * @param stepsTaken the inner steps taken before a query pass
+     * @return the {@link Forward#innerStep()} of that pass (MAML++'s per-step batch norm: the
+     *     last step's); outside the inner loop by default
+     */
+    int queryInnerStep(int stepsTaken) {
+        return Forward.OUTSIDE_INNER_LOOP;
+    }
+
+    /** @return whether evaluation passes are training passes (MAML++'s code: batch statistics always) */
+    boolean evaluatesInTrainingMode() {
+        return false;
+    }
+
+    /**
+     * @param gradients the meta-gradient, one per trained array
+     * @return what the optimizer steps with (MAML++ on mini-ImageNet clamps it)
+     */
+    NDList outerGradients(NDList gradients) {
+        return gradients;
+    }
+
+    // ---- end of the hooks ----
+
     private final Autograd autograd;
     private final Rng rng;
     private final int innerSteps;
@@ -119,8 +177,8 @@ abstract class GradientMetaLearner implements Algorithm {
                     + source.spec().taskCount() + " tasks per example");
         }
         this.task = source.spec().tasks().get(0);
-        this.model = backbone.init(source.spec(), rng.split("init"), manager, dataType);
-        if (model.hasBuffers()) {
+        this.model = prepare(backbone, backbone.init(source.spec(), rng.split("init"), manager, dataType));
+        if (model.hasBuffers() && !acceptsBuffers()) {
             // which running statistics an inner step would use and update (per step or shared) is
             // MAML++'s question (BNRS); MAML's own code normalises transductively and keeps none
             throw new IllegalArgumentException("this meta-learner does not adapt models with non-trained state"
@@ -137,6 +195,11 @@ abstract class GradientMetaLearner implements Algorithm {
         this.loop = new InnerLoop(autograd, rule(adapted, manager, dataType), adapts);
         this.all = model.concat(loop.rule().parameters());
         if (components.hasWeighting()) {
+            if (model.hasBuffers()) {
+                throw new IllegalArgumentException("weighting the meta-batch's tasks is not supported with a model that"
+                        + " keeps running statistics (buffers " + model.buffers().names() + "); use transductive batch"
+                        + " norm (model.bn-mode = transductive)");
+            }
             this.weighting = components.weighting();
             if (!batched()) {
                 throw new IllegalArgumentException("weighting the meta-batch's tasks needs the task-batched graph"
@@ -173,7 +236,7 @@ abstract class GradientMetaLearner implements Algorithm {
         TaskBatch batch = source.sample(metaBatch, rng, step.manager());
         MetaGradient g = weighting == null ? metaGradient(all, batch, innerSteps, step.clock())
                 : weightedMetaGradient(batch, step.clock(), step.manager());
-        optimizer.step(all, g.gradients(), step.learningRate());
+        optimizer.step(all.trainable(), outerGradients(g.gradients()), step.learningRate());
         return Metrics.builder()
                 .put(Metrics.LOSS, g.queryLoss())
                 .put("loss-support", g.supportLoss())
@@ -206,27 +269,28 @@ abstract class GradientMetaLearner implements Algorithm {
     final MetaGradient metaGradient(Params params, TaskBatch batch, int steps, TrainingClock clock) {
         Params init = params.filter(model::contains);
         InnerLoop inner = new InnerLoop(autograd, loop.rule().with(params.filter(n -> !model.contains(n))), adapts);
-        GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
+        GraphMode mode = graphMode(clock);
+        // buffers get no gradient: differentiate the trained arrays only (all of them without buffers)
+        NDList trained = params.trainable().arrays();
         try (Autograd.Scope rec = autograd.record()) {
             if (batched()) {
                 Batched b = adaptBatched(inner, init, batch, steps, mode, clock);
-                NDList grads = autograd.grad(b.query(), params.arrays(), GraphMode.RELEASE);
+                NDList grads = autograd.grad(b.query(), trained, GraphMode.RELEASE);
                 return new MetaGradient(b.query(), b.support(), grads);
             }
             NDArray total = null;
             NDArray supportTotal = null;
             for (int i = 0; i < batch.taskCount(); i++) {
                 TaskBatch e = batch.episode(i);
-                InnerLoop.Adapted a = inner.adapt(init,
-                        (p, k) -> losses(p, e.supportInputs(), e.supportTargets(), k, clock), steps, mode);
-                NDArray q = losses(a.params(), e.queryInputs(), e.queryTargets(), Forward.OUTSIDE_INNER_LOOP, clock);
+                NDArray[] support = new NDArray[1];
+                NDArray q = adaptAndQuery(inner, init, e, steps, mode, clock, support);
                 total = total == null ? q : total.add(q);
-                NDArray s = orNaN(a.firstSupportLoss(), q);
+                NDArray s = orNaN(support[0], q);
                 supportTotal = supportTotal == null ? s : supportTotal.add(s);
             }
             NDArray count = Scalar.of(total.getManager(), batch.taskCount(), total.getDataType());
             NDArray query = total.div(count);
-            NDList grads = autograd.grad(query, params.arrays(), GraphMode.RELEASE);
+            NDList grads = autograd.grad(query, trained, GraphMode.RELEASE);
             return new MetaGradient(query, supportTotal.div(count), grads);
         }
     }
@@ -243,7 +307,7 @@ abstract class GradientMetaLearner implements Algorithm {
      */
     final MetaGradient weightedMetaGradient(TaskBatch batch, TrainingClock clock, NDManager m) {
         int t = batch.taskCount();
-        GraphMode mode = firstOrder ? GraphMode.RELEASE : GraphMode.CREATE;
+        GraphMode mode = graphMode(clock);
         try (Autograd.Scope rec = autograd.record()) {
             Batched b = adaptBatched(loop, model, batch, innerSteps, mode, clock);
             Params copies = b.copies();
@@ -330,12 +394,61 @@ abstract class GradientMetaLearner implements Algorithm {
     private Batched adaptBatched(InnerLoop inner, Params init, TaskBatch batch, int steps, GraphMode mode,
             TrainingClock clock) {
         Params copies = InnerLoop.taskBatched(init, batch.taskCount());
-        InnerLoop.Adapted a = inner.adapt(copies,
-                (p, k) -> losses(p, batch.supportInputs(), batch.supportTargets(), k, clock), steps, mode);
-        NDArray perTask = losses(a.params(), batch.queryInputs(), batch.queryTargets(), Forward.OUTSIDE_INNER_LOOP,
-                clock);
+        NDArray[] support = new NDArray[1];
+        NDArray perTask = adaptAndQuery(inner, copies, batch, steps, mode, clock, support);
+        if (init.hasBuffers()) {
+            foldRunningStatistics(init, copies);
+        }
         NDArray query = perTask.mean();
-        return new Batched(copies, perTask, query, orNaN(a.firstSupportLoss(), query));
+        return new Batched(copies, perTask, query, orNaN(support[0], query));
+    }
+
+    /**
+     * Adapts on the support set and returns the query loss: after the last step (MAML), or the
+     * weighted sum over the steps of {@link #queryLossWeights} (MAML++'s multi-step loss).
+     *
+     * @param support receives the mean support loss before the first step (null after zero steps)
+     * @return per-task losses {@code [T]} for task-batched parameters, else a scalar
+     */
+    private NDArray adaptAndQuery(InnerLoop inner, Params start, TaskBatch e, int steps, GraphMode mode,
+            TrainingClock clock, NDArray[] support) {
+        InnerLoop.Loss supportLoss = (p, k) -> losses(p, e.supportInputs(), e.supportTargets(), k, clock);
+        double[] weights = steps == 0 ? null : queryLossWeights(steps, clock);
+        if (weights == null) {
+            InnerLoop.Adapted a = inner.adapt(start, supportLoss, steps, mode);
+            support[0] = a.firstSupportLoss();
+            return losses(a.params(), e.queryInputs(), e.queryTargets(), queryInnerStep(steps), clock);
+        }
+        if (weights.length != steps) {
+            throw new IllegalStateException(weights.length + " query-loss weights for " + steps + " steps");
+        }
+        NDArray[] sum = new NDArray[1];
+        InnerLoop.Adapted a = inner.adapt(start, supportLoss, steps, mode, (k, p) -> {
+            if (weights[k] != 0) {
+                NDArray q = losses(p, e.queryInputs(), e.queryTargets(), queryInnerStep(k + 1), clock);
+                NDArray w = q.mul(Scalar.of(q.getManager(), weights[k], q.getDataType()));
+                sum[0] = sum[0] == null ? w : sum[0].add(w);
+            }
+        });
+        support[0] = a.firstSupportLoss();
+        if (sum[0] == null) {
+            throw new IllegalStateException("every query-loss weight is zero");
+        }
+        return sum[0];
+    }
+
+    /**
+     * Each task's copy of the running statistics was updated by its own passes, all from the same
+     * start; the originals take their mean over the meta-batch (task after task, as MAML++'s code
+     * runs them, the momentum would compound instead: the task-by-task path does exactly that).
+     */
+    private void foldRunningStatistics(Params init, Params copies) {
+        try (Autograd.Scope off = autograd.pause()) {
+            for (String n : init.buffers().names()) {
+                init.get(n).set(copies.get(n).mean(new int[] {0}).toType(init.get(n).getDataType(), false)
+                        .toByteBuffer());
+            }
+        }
     }
 
     /** Per-task mean losses: {@code [T]} for task-batched inputs, a scalar for one episode. */
@@ -383,7 +496,7 @@ abstract class GradientMetaLearner implements Algorithm {
         loop.walk(start, (p, k) -> predict(p, b.supportInputs(), batched, k, b.supportTargets()), marks[marks.length - 1],
                 m, (k, p) -> {
                     if (mark[0] < marks.length && k == marks[mark[0]]) {
-                        NDArray pred = predict(p, b.queryInputs(), batched, Forward.OUTSIDE_INNER_LOOP, null);
+                        NDArray pred = predict(p, b.queryInputs(), batched, queryInnerStep(k), null);
                         double[] v = toDoubles(task.score(pred, Targets.of(b.queryTargets())));
                         // several marks may fall on one step (eval-steps = 0: "post" is "pre")
                         for (; mark[0] < marks.length && k == marks[mark[0]]; mark[0]++) {
@@ -406,7 +519,10 @@ abstract class GradientMetaLearner implements Algorithm {
     private NDArray predict(Params fast, NDArray x, boolean batched, int innerStep, NDArray targets) {
         // An evaluation pass, adaptation included: no dropout or DropBlock; batch norm is
         // transductive here (a model with running statistics is refused), so it is the same.
-        Forward f = innerStep < 0 ? Forward.evaluation(rng) : Forward.evaluation(rng).atInnerStep(innerStep);
+        // MAML++ may ask for training passes (its code's batch statistics); they update only the
+        // chunk's copies of any running statistics, which are dropped with it.
+        Forward pass = evaluatesInTrainingMode() ? Forward.training(rng) : Forward.evaluation(rng);
+        Forward f = innerStep < 0 ? pass : pass.atInnerStep(innerStep);
         NDArray pred;
         if (batched) {
             pred = backbone.forward(fast, x, f).get(0);
@@ -433,5 +549,56 @@ abstract class GradientMetaLearner implements Algorithm {
     /** @return the backbone's parameters (without the rule's) */
     final Params model() {
         return model;
+    }
+
+    // ---- what MAML++'s ensemble reads ----
+
+    final Autograd autograd() {
+        return autograd;
+    }
+
+    final TaskSource source() {
+        return source;
+    }
+
+    final Task task() {
+        return task;
+    }
+
+    final int metaBatch() {
+        return metaBatch;
+    }
+
+    final int evalTasks() {
+        return evalTasks;
+    }
+
+    final int testTasks() {
+        return testTasks;
+    }
+
+    /**
+     * The query predictions of an evaluation chunk after the evaluation's adaptation steps, from
+     * other values of {@link #parameters()} (an ensemble member's).
+     *
+     * @param values arrays aligned with {@link #parameters()}
+     * @param b the chunk's episodes
+     * @param m the chunk's manager
+     * @return {@code [T, Q, ...]} predictions
+     */
+    final NDArray adaptedQueryPredictions(Params values, TaskBatch b, NDManager m) {
+        values.tempAttach(m);
+        Params init = values.filter(model::contains);
+        InnerLoop inner = new InnerLoop(autograd, loop.rule().with(values.filter(n -> !model.contains(n))), adapts);
+        boolean batched = batched();
+        Params start = InnerLoop.taskBatched(init, b.taskCount()).map(NDArray::duplicate);
+        NDArray[] out = new NDArray[1];
+        inner.walk(start, (p, k) -> predict(p, b.supportInputs(), batched, k, b.supportTargets()), evalSteps, m,
+                (k, p) -> {
+                    if (k == evalSteps) {
+                        out[0] = predict(p, b.queryInputs(), batched, queryInnerStep(k), null);
+                    }
+                });
+        return out[0];
     }
 }

@@ -1,5 +1,8 @@
 package dev.meta4j.algorithms;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDList;
@@ -7,11 +10,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.algorithm.Algorithm;
+import dev.meta4j.api.data.Dataset;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.FiniteDifferences;
 import dev.meta4j.runtime.testing.PluginTestKit;
@@ -107,6 +112,101 @@ class ConvMetaGradientTest {
         }
     }
 
+    // ---- MAML++ ----
+
+    private static final String MAMLPP = "meta-batch = 2, inner-lr = 0.4, iterations-per-epoch = 1, msl-epochs = 4,"
+            + " ensemble-top-k = 0, ";
+
+    /** Epoch 2 of 10 (one meta-step an epoch): the MSL weights are 1/6, 1/6, 2/3 at three steps. */
+    private static final TrainingClock EPOCH_2 = new TrainingClock(2, 10, 1);
+
+    @ParameterizedTest(name = "mamlpp, {0} inner step(s), batched={1}, model bn-mode {2}")
+    @CsvSource({"1, true, transductive", "3, true, transductive", "3, false, transductive", "3, true, inductive"})
+    void mamlppMetaGradientWithMslLslrAndPerStepBatchNormMatchesFiniteDifferences(int innerSteps, boolean batched,
+            String bnMode) {
+        GradientMetaLearner learner = learner("mamlpp", MAMLPP + "inner-steps = " + innerSteps + ", batched = "
+                + batched, CONV + ", bn-mode = " + bnMode);
+        Params params = learner.parameters();
+        // per-step batch norm (BNWB, and BNRS under inductive), LSLR rates per adapted array and step
+        assertTrue(params.contains("encoder.block1.bn.weight@" + (innerSteps - 1))
+                && !params.contains("encoder.block1.bn.weight"), params.names().toString());
+        assertTrue(params.contains("lr.encoder.block1.conv.weight@" + (innerSteps - 1))
+                && !params.contains("lr.encoder.block1.bn.weight@0@0"), params.names().toString());
+        assertEquals(bnMode.equals("inductive"), params.contains("encoder.block2.bn.running-var@" + (innerSteps - 1)));
+        try (NDManager m = kit.manager().newSubManager()) {
+            TaskBatch batch = PatchEpisodes.of(3, 3, 1, DataType.FLOAT64).sample(2, new Rng(11), m);
+            // with buffers the finite differences see them too (a training pass never reads them)
+            Params trained = params.trainable();
+            double[] analytic = FiniteDifferences.flatten(learner.metaGradient(params, batch, innerSteps, EPOCH_2)
+                    .gradients());
+            if (bnMode.equals("transductive")) {
+                // a batch norm with batch statistics cancels the conv bias before it, and so its rates' gradient
+                MetaGradientCheck.assertMatches(learner, batch, innerSteps, EPOCH_2, m, n -> n.contains("conv.bias"));
+            } else {
+                double[] numeric = FiniteDifferences.gradient(p -> learner.metaGradient(
+                        p.concat(params.buffers()), batch, innerSteps, EPOCH_2).queryLoss().getDouble(), trained,
+                        1e-6, m);
+                double err = FiniteDifferences.relativeError(analytic, numeric);
+                assertTrue(err < 1e-5, "relative error " + err);
+            }
+            // MSL matters: the same point past msl-epochs weighs the last step alone
+            if (innerSteps > 1) {
+                double[] last = FiniteDifferences.flatten(learner.metaGradient(params, batch, innerSteps,
+                        new TrainingClock(5, 10, 1)).gradients());
+                assertTrue(FiniteDifferences.relativeError(analytic, last) > 1e-3, "the multi-step loss changes nothing");
+            }
+        }
+    }
+
+    @Test
+    void mamlppMultiStepLossWeightsFollowTheOfficialAnnealing() {
+        // get_per_step_loss_importance_vector, by hand: N = 5, E = 10
+        assertArrayEquals(new double[] {0.2, 0.2, 0.2, 0.2, 0.2}, Mamlpp.importance(5, 0, 10), 1e-15);
+        assertArrayEquals(new double[] {0.14, 0.14, 0.14, 0.14, 0.44}, Mamlpp.importance(5, 3, 10), 1e-15);
+        assertArrayEquals(new double[] {0.02, 0.02, 0.02, 0.02, 0.92}, Mamlpp.importance(5, 9, 10), 1e-15);
+        // the floor 0.03/N and the cap 1 - (N-1)·0.03/N
+        assertArrayEquals(new double[] {0.006, 0.006, 0.006, 0.006, 0.976}, Mamlpp.importance(5, 20, 10), 1e-15);
+        assertArrayEquals(new double[] {1.0}, Mamlpp.importance(1, 3, 10), 1e-15);
+    }
+
+    @Test
+    void mamlppIsFirstOrderUpToTheAnnealingEpoch() {
+        String algo = MAMLPP + "inner-steps = 2, msl = false, first-order-to-second-order-epoch = 3";
+        GradientMetaLearner annealed = learner("mamlpp", algo, CONV);
+        GradientMetaLearner firstOrder = learner("mamlpp", algo + ", first-order = true", CONV);
+        try (NDManager m = kit.manager().newSubManager()) {
+            TaskBatch batch = PatchEpisodes.of(3, 3, 1, DataType.FLOAT64).sample(2, new Rng(13), m);
+            Params p = annealed.parameters();
+            for (long epoch : new long[] {0, 3, 4}) {
+                TrainingClock clock = new TrainingClock(epoch, 10, 1);
+                double[] a = FiniteDifferences.flatten(annealed.metaGradient(p, batch, 2, clock).gradients());
+                double[] f = FiniteDifferences.flatten(firstOrder.metaGradient(p, batch, 2, clock).gradients());
+                double err = FiniteDifferences.relativeError(a, f);
+                assertTrue(epoch <= 3 ? err < 1e-12 : err > 1e-4, "epoch " + epoch + ": difference " + err);
+            }
+        }
+    }
+
+    @Test
+    void mamlppRefusesSettingsThatCannotWork() {
+        IllegalArgumentException evalSteps = assertThrows(IllegalArgumentException.class,
+                () -> learner("mamlpp", MAMLPP + "inner-steps = 2, eval-steps = 3", CONV));
+        assertTrue(evalSteps.getMessage().contains("algorithm.eval-steps"), evalSteps.getMessage());
+        IllegalArgumentException inductive = assertThrows(IllegalArgumentException.class,
+                () -> learner("mamlpp", MAMLPP + "bn-mode = inductive", CONV));
+        assertTrue(inductive.getMessage().contains("model.bn-mode = inductive"), inductive.getMessage());
+        IllegalArgumentException adaptBn = assertThrows(IllegalArgumentException.class,
+                () -> learner("mamlpp", MAMLPP + "adapt-bn = true", CONV));
+        assertTrue(adaptBn.getMessage().contains("per-step-bn-weights = false"), adaptBn.getMessage());
+        // a backbone without per-step batch norm
+        Algorithm a = kit.create(PluginKind.ALGORITHM, "mamlpp", MAMLPP, Algorithm.class);
+        Backbone mlp = kit.create(PluginKind.MODEL, "mlp", "", Backbone.class);
+        Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "", Optimizer.class);
+        IllegalArgumentException noPerStep = assertThrows(IllegalArgumentException.class,
+                () -> a.init(new TestComponents(kit.create(PluginKind.DATASET, "sine", "", Dataset.class), mlp, adam,
+                        null)));
+        assertTrue(noPerStep.getMessage().contains("per-step-bn-weights = false"), noPerStep.getMessage());
+    }
 
     @Test
     void runningStatisticsAreRefusedWithTheRemedy() {

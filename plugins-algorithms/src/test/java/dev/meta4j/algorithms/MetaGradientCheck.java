@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.model.Params;
+import dev.meta4j.api.optim.TrainingClock;
 import dev.meta4j.runtime.testing.FiniteDifferences;
 import java.util.function.Predicate;
 
@@ -29,11 +30,22 @@ final class MetaGradientCheck {
      */
     static double[] assertMatches(GradientMetaLearner learner, TaskBatch batch, int steps, NDManager m,
             Predicate<String> exactlyZero) {
+        return assertMatches(learner, batch, steps, null, m, exactlyZero);
+    }
+
+    /**
+     * The same at a point of training, for meta-losses that follow the clock (MAML++'s
+     * multi-step loss weights and derivative order).
+     *
+     * @param clock where training stands, or null
+     */
+    static double[] assertMatches(GradientMetaLearner learner, TaskBatch batch, int steps, TrainingClock clock,
+            NDManager m, Predicate<String> exactlyZero) {
         Params init = learner.parameters();
-        NDList grads = learner.metaGradient(init, batch, steps).gradients();
+        NDList grads = learner.metaGradient(init, batch, steps, clock).gradients();
         double[] analytic = FiniteDifferences.flatten(grads);
         double[] numeric = FiniteDifferences.gradient(
-                p -> learner.metaGradient(p, batch, steps).queryLoss().getDouble(), init, 1e-6, m);
+                p -> learner.metaGradient(p, batch, steps, clock).queryLoss().getDouble(), init, 1e-6, m);
         double err = FiniteDifferences.relativeError(analytic, numeric);
         assertTrue(err < 1e-5, "relative error " + err);
         // every part the outer loop trains gets a gradient: ANIL's encoder, Meta-SGD's rates

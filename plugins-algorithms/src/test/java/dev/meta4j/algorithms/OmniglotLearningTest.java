@@ -1,5 +1,6 @@
 package dev.meta4j.algorithms;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -77,6 +78,44 @@ class OmniglotLearningTest {
                 "channels = 16, head = linear, downsample = stride", 150, "accuracy-post");
         System.out.println("omniglot-fixture maml accuracy " + acc);
         assertTrue(acc > 0.6, "MAML 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
+    }
+
+    @Test
+    void mamlppLearnsHeldOutCharactersAndEnsemblesItsBestValidations() {
+        // two inner steps, so the multi-step loss (epochs of 50 steps, MSL for the first 2), the
+        // per-step batch norm and the per-step rates all act; inductive statistics per step
+        Algorithm a = kit.create(PluginKind.ALGORITHM, "mamlpp", "inner-lr = 0.4, inner-steps = 2, meta-batch = 4,"
+                + " eval-tasks = 20, test-tasks = 100, iterations-per-epoch = 50, msl-epochs = 2, ensemble-top-k = 2",
+                Algorithm.class);
+        Dataset omniglot = kit.create(PluginKind.DATASET, "omniglot", DATASET + "train-ways = 5, root = \"" + root
+                + "\"", Dataset.class);
+        Backbone conv4 = kit.create(PluginKind.MODEL, "conv4", "channels = 16, head = linear, downsample = stride,"
+                + " bn-mode = inductive", Backbone.class);
+        Optimizer adam = kit.create(PluginKind.OPTIMIZER, "adam", "lr = 0.003", Optimizer.class);
+        a.init(new TestComponents(omniglot, conv4, adam, null));
+        int steps = 150;
+        for (int s = 0; s < steps; s++) {
+            try (NDManager m = kit.manager().newSubManager()) {
+                a.parameters().tempAttach(m);
+                a.trainStep(new Step(new TrainingClock(s, steps, 50), 0.003, m));
+            }
+            if (s + 1 == 50 || s + 1 == 100 || s + 1 == steps) {
+                try (NDManager m = kit.manager().newSubManager()) {
+                    a.parameters().tempAttach(m);
+                    a.evaluate(Split.VALIDATION, m);
+                }
+            }
+        }
+        try (NDManager m = kit.manager().newSubManager()) {
+            a.parameters().tempAttach(m);
+            Metrics test = a.evaluate(Split.TEST, m).metrics();
+            double acc = test.get("accuracy-post").orElseThrow();
+            double ensemble = test.get("accuracy-post-ensemble").orElseThrow();
+            System.out.println("omniglot-fixture mamlpp accuracy " + acc + ", top-2 ensemble " + ensemble);
+            assertTrue(acc > 0.6, "MAML++ 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
+            assertTrue(ensemble > 0.6, "MAML++ top-2 ensemble accuracy " + ensemble + " (chance 0.2)");
+            assertEquals(2.0, test.get("ensemble-size").orElseThrow());
+        }
     }
 
     @Test

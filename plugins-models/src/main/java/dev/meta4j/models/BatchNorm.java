@@ -94,15 +94,15 @@ public final class BatchNorm {
      * @return the normalised batch, same shape, in the input's manager
      */
     public NDArray apply(Params p, NDArray x, Forward forward) {
-        if (x.getShape().dimension() == 5 && p.get(name + ".weight").getShape().dimension() == 2) {
+        if (x.getShape().dimension() == 5 && array(p, ".weight", forward).getShape().dimension() == 2) {
             // task-major images [T, N, C, H, W] (ResNet-12, WRN): fold, normalise, unfold
             Shape s = x.getShape();
             NDArray folded = x.transpose(1, 0, 2, 3, 4).reshape(s.get(1), s.get(0) * s.get(2), s.get(3), s.get(4));
             return apply(p, folded, forward).reshape(s.get(1), s.get(0), s.get(2), s.get(3), s.get(4))
                     .transpose(1, 0, 2, 3, 4);
         }
-        NDArray weight = p.get(name + ".weight");
-        NDArray bias = p.get(name + ".bias");
+        NDArray weight = array(p, ".weight", forward);
+        NDArray bias = array(p, ".bias", forward);
         long channels = weight.getShape().size();
         if (x.getShape().dimension() < 2 || x.getShape().get(1) != channels) {
             throw new IllegalArgumentException(name + " normalises " + channels + " channels (" + weight.getShape()
@@ -121,7 +121,7 @@ public final class BatchNorm {
             NDArray y = ai.djl.nn.norm.BatchNorm.batchNorm(x, batchMean, batchVar, weight.reshape(channels),
                     bias.reshape(channels), 1, ENGINE_MOMENTUM, (float) eps, true).singletonOrThrow();
             if (forward.training() && !transductive) {
-                update(p.get(name + ".running-mean"), p.get(name + ".running-var"), batchMean, batchVar);
+                update(array(p, ".running-mean", forward), array(p, ".running-var", forward), batchMean, batchVar);
             }
             return y;
         }
@@ -133,10 +133,99 @@ public final class BatchNorm {
         NDArray scale = weight.reshape(bshape);
         NDArray shift = bias.reshape(bshape);
         NDArray epsArray = Scalar.of(x.getManager(), eps, x.getDataType());
-        NDArray mean = p.get(name + ".running-mean").reshape(bshape);
-        NDArray var = p.get(name + ".running-var").reshape(bshape);
+        NDArray mean = array(p, ".running-mean", forward).reshape(bshape);
+        NDArray var = array(p, ".running-var", forward).reshape(bshape);
         NDArray factor = scale.div(var.add(epsArray).sqrt());
         return x.mul(factor).add(shift.sub(mean.mul(factor)));
+    }
+
+    /**
+     * One of the layer's arrays: the shared one, or the copy of the pass's inner step when the
+     * layer was made per step ({@link #perInnerStep}).
+     */
+    private NDArray array(Params p, String suffix, Forward forward) {
+        String shared = name + suffix;
+        if (p.contains(shared)) {
+            return p.get(shared);
+        }
+        String stepped = shared + "@" + forward.innerStep();
+        if (forward.innerStep() >= 0 && p.contains(stepped)) {
+            return p.get(stepped);
+        }
+        if (!p.contains(shared + "@0")) {
+            p.get(shared); // the usual "no parameter" error, naming what there is
+        }
+        throw new IllegalArgumentException(name + " has per-inner-step arrays (" + shared + "@<k>) but the pass is "
+                + (forward.innerStep() < 0 ? "outside the inner loop" : "at inner step " + forward.innerStep()
+                        + ", beyond the steps they were made for")
+                + "; a per-step batch norm needs the inner step of every pass (Forward.atInnerStep)");
+    }
+
+    /**
+     * Replaces the layer's scale and shift ({@code weights}) and, when it is inductive, its running
+     * statistics ({@code statistics}) by one copy per inner step, {@code <name>.weight@<k>} and so
+     * on, each starting at the shared array's value and keeping its head and buffer flag.
+     *
+     * @param p the parameters holding the layer's shared arrays
+     * @param steps the inner steps
+     * @param weights per-step scale and shift (MAML++'s BNWB)
+     * @param statistics per-step running statistics (BNRS); nothing to do for a transductive layer
+     * @return the parameters, in the same order, the copies where the shared arrays were
+     */
+    public Params perInnerStep(Params p, int steps, boolean weights, boolean statistics) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("per-step batch norm needs at least one inner step, got " + steps);
+        }
+        java.util.Set<String> stepped = new java.util.HashSet<>();
+        if (weights) {
+            stepped.add(name + ".weight");
+            stepped.add(name + ".bias");
+        }
+        if (statistics && !transductive) {
+            stepped.add(name + ".running-mean");
+            stepped.add(name + ".running-var");
+        }
+        Params.Builder b = Params.builder();
+        for (String n : p.names()) {
+            NDArray a = p.get(n);
+            int head = p.headOf(n);
+            boolean buffer = p.isBuffer(n);
+            if (!stepped.contains(n)) {
+                if (buffer) {
+                    b.addBuffer(head, n, a);
+                } else {
+                    b.addHead(head, n, a);
+                }
+                continue;
+            }
+            for (int k = 0; k < steps; k++) {
+                NDArray copy = a.stopGradient().duplicate();
+                if (buffer) {
+                    b.addBuffer(head, n + "@" + k, copy);
+                } else {
+                    copy.setRequiresGradient(true);
+                    b.addHead(head, n + "@" + k, copy);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * The names of the layer's trained arrays (scale and shift), shared or per step.
+     *
+     * @param p the parameters
+     * @return the names, in order
+     */
+    public java.util.List<String> trainedArrays(Params p) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String n : p.names()) {
+            String base = n.contains("@") ? n.substring(0, n.lastIndexOf('@')) : n;
+            if (!p.isBuffer(n) && (base.equals(name + ".weight") || base.equals(name + ".bias"))) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     private void update(NDArray runningMean, NDArray runningVar, NDArray batchMean, NDArray batchVar) {

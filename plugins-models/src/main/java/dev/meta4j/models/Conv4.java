@@ -19,6 +19,9 @@ import dev.meta4j.api.model.BackboneFactory;
 import dev.meta4j.api.model.Convolution;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The four-block convolutional network of few-shot learning (Vinyals et al. 2016; Snell et al.
@@ -188,6 +191,20 @@ public final class Conv4 implements Backbone {
     @Override
     public boolean supportsTaskBatch() {
         return true;
+    }
+
+    /** Every block's batch norm per inner step (MAML++); the convolutions and the head stay shared. */
+    @Override
+    public Optional<PerInnerStep> perInnerStep(Params params, int steps, boolean weights, boolean statistics) {
+        Params p = params;
+        for (BatchNorm n : norms) {
+            p = n.perInnerStep(p, steps, weights, statistics);
+        }
+        List<String> normalization = new ArrayList<>();
+        for (BatchNorm n : norms) {
+            normalization.addAll(n.trainedArrays(p));
+        }
+        return Optional.of(new PerInnerStep(p, List.copyOf(normalization)));
     }
 
     /** Registers {@code conv4}. */

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.meta4j.api.Rng;
 import dev.meta4j.api.data.DataSpec;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A functional model: it declares parameters and computes outputs from given parameters.
@@ -97,5 +99,33 @@ public interface Backbone {
      */
     default boolean supportsTaskBatch() {
         return false;
+    }
+
+    /**
+     * Parameters whose normalisation arrays come once per inner step, and the names of the
+     * normalisation layers' trained arrays (MAML++'s per-step batch norm, Antoniou et al. 2019).
+     *
+     * @param params the parameters after the per-step change; a copy of an array of step
+     *     {@code k} is named {@code <name>@<k>}, and a pass at {@link Forward#innerStep()} {@code
+     *     k} reads it (a pass outside the inner loop is then an error)
+     * @param normalization the trained arrays of the normalisation layers (scales and shifts), per
+     *     step or not: what an algorithm leaves out of its inner loop when it adapts the rest only
+     */
+    record PerInnerStep(Params params, List<String> normalization) {}
+
+    /**
+     * Gives the normalisation layers one set of arrays per inner step: scale and shift ({@code
+     * weights}, MAML++'s BNWB), running statistics ({@code statistics}, BNRS, only where the layers
+     * keep them). Each copy starts at the shared array's value. With both false the parameters
+     * come back unchanged, with the names of the normalisation arrays.
+     *
+     * @param params what {@link #init} returned
+     * @param steps the inner steps, at least 1
+     * @param weights per-step scale and shift
+     * @param statistics per-step running statistics (buffers), where there are any
+     * @return the changed parameters, or empty when this backbone has no per-step normalisation
+     */
+    default Optional<PerInnerStep> perInnerStep(Params params, int steps, boolean weights, boolean statistics) {
+        return Optional.empty();
     }
 }

@@ -3,7 +3,6 @@ package dev.meta4j.support.innerloop;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.model.Params;
@@ -56,6 +55,18 @@ public final class InnerLoop {
         void at(int step, Params params);
     }
 
+    /** Sees an adaptation's parameters after each step (MAML++'s multi-step loss reads the query loss there). */
+    @FunctionalInterface
+    public interface AfterStep {
+        /**
+         * Called inside the adaptation's recording scope, so what it computes is differentiable.
+         *
+         * @param step the step just taken, from 0
+         * @param params the parameters after it
+         */
+        void after(int step, Params params);
+    }
+
     /**
      * The result of an adaptation.
      *
@@ -100,12 +111,27 @@ public final class InnerLoop {
      * @return the adapted parameters and the support loss before each step
      */
     public Adapted adapt(Params start, Loss loss, int steps, GraphMode mode) {
+        return adapt(start, loss, steps, mode, (k, p) -> { });
+    }
+
+    /**
+     * Adapts in the current recording scope, showing the parameters after every step.
+     *
+     * @param start the starting parameters
+     * @param loss the support loss
+     * @param steps the inner steps
+     * @param mode {@link GraphMode#CREATE} for second order, {@link GraphMode#RELEASE} for first
+     * @param after sees the parameters after each step
+     * @return the adapted parameters and the support loss before each step
+     */
+    public Adapted adapt(Params start, Loss loss, int steps, GraphMode mode, AfterStep after) {
         Params fast = start;
         List<NDArray> losses = new ArrayList<>(steps);
         for (int k = 0; k < steps; k++) {
             NDArray perTask = loss.of(fast, k);
             losses.add(perTask.mean());
             fast = step(fast, perTask.sum(), k, mode);
+            after.after(k, fast);
         }
         return new Adapted(fast, List.copyOf(losses));
     }
@@ -178,11 +204,14 @@ public final class InnerLoop {
      * recording scope of the adaptation: a broadcast made with recording off is not connected to
      * the originals, and per-task gradients through it come out silently wrong (DESIGN.md, traps).
      *
+     * Buffers (running statistics, MAML++ only) become owned copies ({@link Params#replicate}),
+     * so that each task's training passes update its own.
+     *
      * @param params the parameters
      * @param tasks the tasks of the meta-batch
-     * @return the copies, with the originals' names and head tags
+     * @return the copies, with the originals' names, head tags and buffer flags
      */
     public static Params taskBatched(Params params, int tasks) {
-        return params.map(w -> w.expandDims(0).broadcast(new Shape(tasks).addAll(w.getShape())));
+        return params.replicate(tasks);
     }
 }
