@@ -1,0 +1,183 @@
+package dev.meta4j.algorithms;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.meta4j.api.Rng;
+import dev.meta4j.api.autograd.Autograd;
+import dev.meta4j.api.autograd.GraphMode;
+import dev.meta4j.api.autograd.Scalar;
+import dev.meta4j.api.model.Params;
+import dev.meta4j.runtime.testing.FiniteDifferences;
+import dev.meta4j.runtime.testing.PluginTestKit;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MetaOptNet's heads in float64: the SVM dual's solution, the logits of all three heads and the
+ * label-smoothed loss against scipy/numpy goldens ({@code scripts/reference/metaoptnet_golden.py},
+ * whose SVM optimum is certified by its KKT conditions), and the gradient of the query loss with
+ * respect to the support and query embeddings against central finite differences.
+ */
+class MetaOptNetHeadsTest {
+
+    private static PluginTestKit kit;
+    private static JsonArray cases;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kit = PluginTestKit.open(DataType.FLOAT64, 3);
+        try (InputStream in = MetaOptNetHeadsTest.class.getResourceAsStream("/golden/metaoptnet-heads.json")) {
+            cases = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject()
+                    .getAsJsonArray("cases");
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        kit.close();
+    }
+
+    private static void flatten(JsonElement e, List<Double> out, List<Long> shape, int depth) {
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (shape.size() == depth) {
+                shape.add((long) a.size());
+            }
+            for (JsonElement x : a) {
+                flatten(x, out, shape, depth + 1);
+            }
+        } else {
+            out.add(e.getAsDouble());
+        }
+    }
+
+    private static NDArray array(NDManager m, JsonObject c, String key) {
+        List<Double> values = new ArrayList<>();
+        List<Long> shape = new ArrayList<>();
+        flatten(c.get(key), values, shape, 0);
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        return m.create(v, new Shape(shape.stream().mapToLong(Long::longValue).toArray()));
+    }
+
+    private static double maxAbsDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getDouble();
+    }
+
+    private static CrammerSingerSvm svm(double c) {
+        return new CrammerSingerSvm(c, 1.0, 60, 1e-9);
+    }
+
+    @Test
+    void svmDualAndAllHeadsMatchTheCertifiedReference() {
+        for (JsonElement e : cases) {
+            JsonObject c = e.getAsJsonObject();
+            String name = c.get("name").getAsString();
+            int ways = c.get("ways").getAsInt();
+            try (NDManager m = kit.manager().newSubManager()) {
+                NDArray s = array(m, c, "support");
+                NDArray q = array(m, c, "query");
+                NDArray ys = array(m, c, "support_labels");
+                NDArray yq = array(m, c, "query_labels");
+                CrammerSingerSvm head = svm(c.get("c").getAsDouble());
+                CrammerSingerSvm.Solution sol = head.solve(EpisodeHead.gram(s, s), ys, ways);
+                double alphaErr = maxAbsDiff(sol.alpha(), array(m, c, "svm_alpha"));
+                System.out.printf("%s: interior-point iterations %d, |alpha - reference| %.1e%n", name,
+                        sol.iterations(), alphaErr);
+                assertTrue(sol.converged(), name);
+                assertTrue(alphaErr < 1e-10, name + ": alpha off by " + alphaErr);
+                NDArray svmLogits = head.logits(s, ys, q, ways);
+                NDArray ref = array(m, c, "svm_logits");
+                assertTrue(maxAbsDiff(svmLogits, ref) < 1e-9 * (1 + ref.abs().max().getDouble()), name + " svm logits");
+                NDArray ridge = new RidgeHead(c.get("lambda").getAsDouble()).logits(s, ys, q, ways);
+                assertTrue(maxAbsDiff(ridge, array(m, c, "ridge_logits")) < 1e-10, name + " ridge logits");
+                NDArray proto = new PrototypeHead().logits(s, ys, q, ways);
+                assertTrue(maxAbsDiff(proto, array(m, c, "proto_logits")) < 1e-10, name + " protonet logits");
+                JsonArray losses = c.getAsJsonArray("svm_smoothed_loss");
+                for (int t = 0; t < losses.size(); t++) {
+                    double loss = MetaOptNet.smoothedCrossEntropy(svmLogits.get(t), yq.get(t), ways,
+                            c.get("eps").getAsDouble()).getDouble();
+                    assertEquals(losses.get(t).getAsDouble(), loss, 1e-10, name + " smoothed loss");
+                }
+            }
+        }
+    }
+
+    private static double gaussianFill(Rng rng, double[] v) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return 0;
+    }
+
+    /** 2 episodes, 3 ways, 2 shots in a shuffled order, 4 queries, 5-dimensional embeddings. */
+    private static double gradientError(EpisodeHead head, double h) {
+        Rng rng = new Rng(11);
+        double[] zs = new double[2 * 6 * 5];
+        double[] zq = new double[2 * 4 * 5];
+        gaussianFill(rng, zs);
+        gaussianFill(rng, zq);
+        try (NDManager m = kit.manager().newSubManager()) {
+            NDArray support = m.create(zs, new Shape(2, 6, 5));
+            NDArray query = m.create(zq, new Shape(2, 4, 5));
+            support.setRequiresGradient(true);
+            query.setRequiresGradient(true);
+            Params p = Params.builder().add("support", support).add("query", query).build();
+            long[] ys = {2, 0, 1, 1, 0, 2, 0, 1, 2, 2, 1, 0};
+            long[] yq = {0, 2, 1, 1, 1, 0, 2, 2};
+            Function<Params, NDArray> loss = x -> {
+                NDManager xm = x.get("support").getManager();
+                NDArray logits = head.logits(x.get("support"), xm.create(ys, new Shape(2, 6)), x.get("query"), 3)
+                        .mul(Scalar.of(xm, 1.7, DataType.FLOAT64));
+                return MetaOptNet.smoothedCrossEntropy(logits.reshape(-1, 3), xm.create(yq), 3, 0.1);
+            };
+            double[] analytic;
+            try (Autograd.Scope rec = kit.autograd().record()) {
+                analytic = FiniteDifferences.flatten(kit.autograd().grad(loss.apply(p), p.arrays(), GraphMode.RELEASE));
+            }
+            double[] numeric = FiniteDifferences.gradient(x -> loss.apply(x).getDouble(), p, h, m);
+            return FiniteDifferences.relativeError(analytic, numeric);
+        }
+    }
+
+    @Test
+    void svmQueryLossGradientWithRespectToTheEmbeddingsMatchesFiniteDifferences() {
+        double err = gradientError(svm(0.1), 1e-6);
+        System.out.println("svm head: relative error of the embedding gradient " + err);
+        assertTrue(err < 1e-5, "relative error " + err);
+        // With C = 1 fewer bounds are active: the free block of the KKT system carries the gradient.
+        double loose = gradientError(svm(1.0), 1e-6);
+        System.out.println("svm head, C = 1: relative error " + loose);
+        assertTrue(loose < 1e-5, "relative error " + loose);
+    }
+
+    @Test
+    void ridgeQueryLossGradientWithRespectToTheEmbeddingsMatchesFiniteDifferences() {
+        double err = gradientError(new RidgeHead(50.0), 1e-6);
+        System.out.println("ridge head: relative error " + err);
+        assertTrue(err < 1e-7, "relative error " + err);
+        double weak = gradientError(new RidgeHead(0.1), 1e-6);
+        assertTrue(weak < 1e-7, "relative error at lambda 0.1: " + weak);
+    }
+
+    @Test
+    void prototypeHeadGradientMatchesFiniteDifferences() {
+        double err = gradientError(new PrototypeHead(), 1e-6);
+        assertTrue(err < 1e-8, "relative error " + err);
+    }
+}
