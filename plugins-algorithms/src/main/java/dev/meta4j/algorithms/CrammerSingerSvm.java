@@ -20,8 +20,8 @@ import java.util.List;
  * with {@code δ = svm-diagonal}: the official code adds {@code 1.0·I} to the {@code SM × SM}
  * block matrix {@code K ⊗ I} "to avoid PSD errors" of the QP solver, which makes the dual strictly
  * convex (a unique solution, hence a gradient) and is, in the primal, a squared-hinge-like
- * smoothing. This follows the code; {@code svm-diagonal = 0} is the textbook dual, whose solution
- * need not be unique.
+ * smoothing. This follows the code; the textbook dual ({@code δ = 0}) is refused, because its
+ * solution need not be unique, and then neither is the gradient.
  *
  * <p><b>Solving and differentiating.</b> The paper differentiates the QP implicitly through its
  * KKT conditions with qpth (OptNet), a custom backward DJL cannot take. Instead: (1) a batched
@@ -57,6 +57,9 @@ final class CrammerSingerSvm implements EpisodeHead {
     CrammerSingerSvm(double c, double diagonal, int maxIterations, double tolerance) {
         if (!(c > 0)) {
             throw new IllegalArgumentException("svm-c must be positive, got " + c);
+        }
+        if (!(diagonal > 0)) {
+            throw new IllegalArgumentException("svm-diagonal must be positive, got " + diagonal);
         }
         this.c = c;
         this.diagonal = diagonal;
