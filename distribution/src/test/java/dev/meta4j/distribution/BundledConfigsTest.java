@@ -35,7 +35,8 @@ class BundledConfigsTest {
         // multi-fashion holds out 10,000 training images for validation
         IdxFixtures.learnable(data.resolve("fashion"), 10_600, 300, 5);
         OmniglotFixtures.write(data.resolve("omniglot"), 6, 10, 16, 7);
-        FewShotFixtures.miniCsv(data.resolve("mini-imagenet"), new int[] {20, 5, 5}, 20, 84);
+        // 21 images a class: MetaOptNet's training episodes take 15 shots + 6 queries
+        FewShotFixtures.miniCsv(data.resolve("mini-imagenet"), new int[] {20, 5, 5}, 21, 84);
         DenseFixtures.nyuv2(data.resolve("nyuv2"), 1, 1, 288, 384);
         DenseFixtures.cityscapes(data.resolve("cityscapes"), 1, 1, 128, 256);
         DenseFixtures.celeba(data.resolve("celeba"));
