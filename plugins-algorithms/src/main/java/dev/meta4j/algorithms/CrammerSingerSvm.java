@@ -36,7 +36,9 @@ import java.util.List;
  * changes). Nothing is unrolled, so the backward pass costs one {@code [SM + S]} inverse, not the
  * iterations. The official code runs qpth for a fixed 15 iterations in training and 3 at test
  * ({@code maxIter}), whatever the residual; here the solver runs to {@code svm-tolerance} (relative
- * duality measure and residuals), capped at {@code svm-max-iterations}.
+ * duality measure and residuals), capped at {@code svm-max-iterations}. The solution's value is
+ * always that of the float64 system (the code runs qpth in float32); for float32 embeddings the
+ * derivative is that of the same system recorded in float32.
  */
 final class CrammerSingerSvm implements EpisodeHead {
 
@@ -86,23 +88,34 @@ final class CrammerSingerSvm implements EpisodeHead {
         long t = kernel.getShape().get(0);
         long n = kernel.getShape().get(1);
         long big = n * ways;
-        NDArray onehot = EpisodeHead.oneHot(labels, ways, kernel).reshape(t, big);
-        NDArray bound;
+        NDArray kernel64 = kernel.stopGradient().toType(DataType.FLOAT64, false);
+        NDArray onehot64 = EpisodeHead.oneHot(labels, ways, kernel64).reshape(t, big);
+        NDArray bound64;
         int iterations;
         boolean converged;
         try (NDManager work = caller.newSubManager()) {
-            NDArray k = kernel.stopGradient().toType(DataType.FLOAT64, false);
+            NDArray k = kernel64.duplicate();
             k.attach(work);
-            NDArray y = onehot.toType(DataType.FLOAT64, false).duplicate();
+            NDArray y = onehot64.duplicate();
             y.attach(work);
             InteriorPoint ip = new InteriorPoint(work, k, y, ways);
             ip.run();
             iterations = ip.iterations;
             converged = ip.converged;
-            bound = ip.activeBounds().toType(kernel.getDataType(), false);
-            bound.attach(caller);
+            bound64 = ip.activeBounds();
+            bound64.attach(caller);
         }
-        return new Solution(kktSolve(kernel, onehot, bound, ways), iterations, converged);
+        if (kernel.getDataType() == DataType.FLOAT64) {
+            return new Solution(kktSolve(kernel, onehot64, bound64, ways), iterations, converged);
+        }
+        // In float32 the KKT system of a Gram matrix with entries in the thousands loses the
+        // solution's low digits: the value comes from the float64 system, the derivative from the
+        // recorded system in the embeddings' type (a constant correction carries no gradient).
+        DataType type = kernel.getDataType();
+        NDArray exact = kktSolve(kernel64, onehot64, bound64, ways).toType(type, false);
+        NDArray recorded = kktSolve(kernel, onehot64.toType(type, false), bound64.toType(type, false), ways);
+        NDArray alpha = recorded.add(exact.sub(recorded.stopGradient()));
+        return new Solution(alpha, iterations, converged);
     }
 
     /**

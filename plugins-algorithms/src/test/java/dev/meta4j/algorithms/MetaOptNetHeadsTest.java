@@ -118,6 +118,68 @@ class MetaOptNetHeadsTest {
         }
     }
 
+    /**
+     * float32 embeddings (training's type): the dual is still solved and re-solved in float64, so
+     * the solution is the reference's to float32 rounding of the Gram matrix, and the gradient
+     * flows back through the casts.
+     */
+    @Test
+    void float32EmbeddingsGetTheFloat64SolutionAndItsGradient() {
+        JsonObject c = cases.get(2).getAsJsonObject();
+        int ways = c.get("ways").getAsInt();
+        try (NDManager m = kit.manager().newSubManager()) {
+            NDArray s64 = array(m, c, "support");
+            NDArray s32 = s64.toType(DataType.FLOAT32, false);
+            NDArray ys = array(m, c, "support_labels");
+            NDArray q32 = array(m, c, "query").toType(DataType.FLOAT32, false);
+            CrammerSingerSvm head = svm(c.get("c").getAsDouble());
+            NDArray alpha = head.solve(EpisodeHead.gram(s32, s32), ys, ways).alpha();
+            assertEquals(DataType.FLOAT32, alpha.getDataType());
+            double err = maxAbsDiff(alpha.toType(DataType.FLOAT64, false), array(m, c, "svm_alpha"));
+            System.out.println("float32 embeddings: |alpha - reference| " + err + " (C = " + c.get("c") + ")");
+            assertTrue(err < 1e-5 * c.get("c").getAsDouble(), "alpha off by " + err);
+            double[][] grads = new double[2][];
+            NDArray[] supports = {s32, s64.duplicate()};
+            for (int k = 0; k < 2; k++) {
+                NDArray s = supports[k];
+                s.setRequiresGradient(true);
+                NDArray q = q32.toType(s.getDataType(), false);
+                try (Autograd.Scope rec = kit.autograd().record()) {
+                    NDArray loss = head.logits(s, ys, q, ways).logSoftmax(-1).mean().neg();
+                    grads[k] = kit.autograd().grad(loss, new ai.djl.ndarray.NDList(s), GraphMode.RELEASE).get(0)
+                            .toType(DataType.FLOAT64, false).toDoubleArray();
+                }
+            }
+            double rel = FiniteDifferences.relativeError(grads[0], grads[1]);
+            System.out.println("float32 embeddings: gradient relative to float64's " + rel);
+            assertTrue(rel < 1e-4, "float32 gradient off by " + rel);
+        }
+    }
+
+    /**
+     * The trap behind the float32 path's design: a recorded {@code toType} to another type does not
+     * carry the gradient back (DJL 0.36 / libtorch 2.7.1), so the solver never routes the gradient
+     * through a cast. If this starts failing, DJL records casts and the correction term could go.
+     */
+    @Test
+    void aRecordedTypeCastCarriesNoGradient() {
+        try (NDManager m = kit.manager().newSubManager()) {
+            NDArray x = m.create(new float[] {1f, 2f, 3f});
+            x.setRequiresGradient(true);
+            String what;
+            try (Autograd.Scope rec = kit.autograd().record()) {
+                NDArray y = x.toType(DataType.FLOAT64, false).square().sum();
+                double[] g = kit.autograd().grad(y, new ai.djl.ndarray.NDList(x), GraphMode.RELEASE).get(0)
+                        .toType(DataType.FLOAT64, false).toDoubleArray();
+                what = java.util.Arrays.toString(g);
+            } catch (RuntimeException e) {
+                what = "no gradient: " + e.getMessage().lines().findFirst().orElse("");
+            }
+            System.out.println("d sum(float64(x)^2) / dx through toType: " + what + " (true: [2.0, 4.0, 6.0])");
+            assertTrue(!what.equals("[2.0, 4.0, 6.0]"), "DJL now records casts: " + what);
+        }
+    }
+
     private static double gaussianFill(Rng rng, double[] v) {
         for (int i = 0; i < v.length; i++) {
             v[i] = rng.nextGaussian();
