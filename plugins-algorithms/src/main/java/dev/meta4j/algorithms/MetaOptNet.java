@@ -52,7 +52,8 @@ import java.util.OptionalLong;
  * models/classification_heads.py}, {@code train.py}, {@code test.py}). Deviations: the SVM's QP is
  * solved to a tolerance and differentiated through its KKT system on the active set (see
  * {@link CrammerSingerSvm}), where the code runs qpth for a fixed 15 iterations in training and 3 at
- * test, so its test logits are those of an unconverged interior point; the validation during
+ * test, so its test logits are those of an unconverged interior point (and in float32, where here
+ * the solution's value always comes from float64); the validation during
  * training uses {@code eval-episodes} (the code's 2,000 per epoch) and the run keeps the best
  * validation accuracy as {@code checkpoints/best}, as the code keeps {@code best_model.pth}; the
  * code's DropBlock schedule and its data-parallel quirk are the model's business (see
