@@ -42,7 +42,8 @@ class BundledConfigsTest {
         // multi-fashion holds out 10,000 training images for validation
         IdxFixtures.learnable(data.resolve("fashion"), 10_600, 300, 5);
         OmniglotFixtures.write(data.resolve("omniglot"), 6, 10, 16, 7);
-        FewShotFixtures.miniCsv(data.resolve("mini-imagenet"), new int[] {20, 5, 5}, 20, 84);
+        // 21 images a class: MetaOptNet's training episodes take 15 shots + 6 queries
+        FewShotFixtures.miniCsv(data.resolve("mini-imagenet"), new int[] {20, 5, 5}, 21, 84);
         FewShotFixtures.tieredPickles(data.resolve("tiered").resolve("tiered-imagenet"), new int[] {6, 5, 5}, 12, 84);
         // CIFAR-100's 100 classes, which cifar-fs and fc100 split by their shipped lists
         FewShotFixtures.cifarBinary(data.resolve("cifar"), 12);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ListAndDescribeTest {
 
     private static final Map<String, List<String>> BUILT_INS = Map.of(
-            "algorithm", List.of("maml", "mamlpp", "multitask", "protonet", "mtl"),
+            "algorithm", List.of("maml", "mamlpp", "multitask", "protonet", "mtl", "metaoptnet"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
@@ -21,7 +21,7 @@ class ListAndDescribeTest {
             "model", List.of("mlp", "lenet-hps", "conv4", "resnet12", "wrn28-10", "mtan-segnet", "segnet-split",
                     "celeba-cnn", "qm9-mpnn"),
             "optimizer", List.of("sgd", "adam"),
-            "scheduler", List.of("constant", "step", "cosine", "plateau"));
+            "scheduler", List.of("constant", "step", "cosine", "plateau", "piecewise"));
 
     @Test
     void listShowsEveryBuiltInUnderItsKindWithASummary() {
@@ -64,6 +64,16 @@ class ListAndDescribeTest {
                 "per-step-bn-weights=true", "per-step-bn-stats=true", "learnable-inner-lr=true", "bn-mode=", "transductive",
                 "ensemble-top-k=5", "# BNRS")) {
             assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
+        }
+    }
+
+    @Test
+    void describeMetaOptNetPrintsItsHeadsAndTheOfficialDefaults() {
+        Cli describe = Cli.run("describe", "metaoptnet");
+        assertEquals(0, describe.exitCode(), describe.toString());
+        for (String key : List.of("head=svm", "svm-c=0.1", "ridge-lambda=50", "episodes-per-step=8", "@oneof svm, ridge, protonet",
+                "qpth")) {
+            assertTrue(describe.out().replace(" = ", "=").contains(key), key + " missing from:\n" + describe.out());
         }
     }
 

@@ -12,7 +12,6 @@ import dev.meta4j.api.Split;
 import dev.meta4j.api.algorithm.Algorithm;
 import dev.meta4j.api.algorithm.AlgorithmFactory;
 import dev.meta4j.api.algorithm.Components;
-import dev.meta4j.api.algorithm.Direction;
 import dev.meta4j.api.algorithm.Evaluation;
 import dev.meta4j.api.algorithm.Metrics;
 import dev.meta4j.api.algorithm.Selection;
@@ -22,7 +21,6 @@ import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.ClassificationTask;
 import dev.meta4j.api.data.EpisodeShape;
-import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.TaskSource;
 import dev.meta4j.api.data.Targets;
@@ -30,7 +28,6 @@ import dev.meta4j.api.model.Backbone;
 import dev.meta4j.api.model.Forward;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
-import dev.meta4j.support.stats.MeanCi95;
 
 /**
  * Prototypical Networks (Snell, Swersky &amp; Zemel 2017): an embedding network trained so that
@@ -71,7 +68,6 @@ public final class ProtoNet implements Algorithm {
     private Optimizer optimizer;
     private Params params;
     private ClassificationTask trainTask;
-    private ClassificationTask heldOutTask;
 
     ProtoNet(PluginContext ctx) {
         Config c = ctx.config();
@@ -90,19 +86,11 @@ public final class ProtoNet implements Algorithm {
         this.source = components.dataset(TaskSource.class);
         this.backbone = components.backbone(Backbone.class);
         this.optimizer = components.optimizer();
+        FewShotEpisodes.requireClassification(source, "protonet");
         EpisodeShape train = source.episodeShape(Split.TRAIN);
-        EpisodeShape held = source.episodeShape(Split.TEST);
-        if (!train.classification() || !held.classification()) {
-            throw new IllegalArgumentException("protonet classifies N-way episodes; the dataset's episodes are "
-                    + "regression (ways = 0)");
-        }
         this.trainTask = new ClassificationTask("class", train.ways());
-        this.heldOutTask = new ClassificationTask("class", held.ways());
         this.params = backbone.init(source.spec(), rng.split("init"), manager, dataType);
-        if (params.headCount() != 0) {
-            throw new IllegalArgumentException("protonet learns an embedding: the model must have no heads, but it has "
-                    + params.headCount() + " (for conv4 set model.head = none)");
-        }
+        FewShotEpisodes.requireEmbedding(params, "protonet");
     }
 
     @Override
@@ -143,8 +131,7 @@ public final class ProtoNet implements Algorithm {
     NDArray episodeLogits(Params p, TaskBatch e, int ways, Forward forward) {
         long s = e.supportInputs().getShape().get(0);
         NDArray x = e.supportInputs().concat(e.queryInputs(), 0);
-        NDArray z = backbone.forward(p, x, forward).singletonOrThrow();
-        z = z.reshape(z.getShape().get(0), -1);
+        NDArray z = FewShotEpisodes.embed(backbone, p, x, forward);
         return logits(z.get("0:" + s), e.supportTargets(), z.get(s + ":"), ways);
     }
 
@@ -178,32 +165,11 @@ public final class ProtoNet implements Algorithm {
     @Override
     public Evaluation evaluate(Split split, NDManager evalManager) {
         int count = split == Split.TEST ? testEpisodes : evalEpisodes;
-        Episodes episodes = source.evaluationEpisodes(split, count);
-        int ways = source.episodeShape(split).ways();
-        ClassificationTask task = ways == heldOutTask.classes() ? heldOutTask : new ClassificationTask("class", ways);
-        MeanCi95.Running accuracy = new MeanCi95.Running();
-        MeanCi95.Running loss = new MeanCi95.Running();
-        while (episodes.remaining() > 0) {
-            try (NDManager m = evalManager.newSubManager(); Autograd.Scope off = autograd.pause()) {
-                params.tempAttach(m);
-                TaskBatch b = episodes.next(evalChunk, m);
-                // One pass per episode: with transductive batch norm an embedding depends on the
-                // batch, and the episode (support and queries) is the batch the protocol means;
-                // with inductive batch norm each image's embedding is its own either way.
-                for (int t = 0; t < b.taskCount(); t++) {
-                    TaskBatch e = b.episode(t);
-                    NDArray logits = episodeLogits(params, e, ways, Forward.evaluation(rng));
-                    Targets y = Targets.of(e.queryTargets());
-                    accuracy.add(task.score(logits, y).toType(DataType.FLOAT64, false).getDouble());
-                    loss.add(task.loss(logits, y).toType(DataType.FLOAT64, false).getDouble());
-                }
-            }
-        }
-        Metrics.Builder out = Metrics.builder();
-        accuracy.result().putInto(out, "accuracy", Direction.HIGHER_IS_BETTER);
-        loss.result().putInto(out, "loss", Direction.LOWER_IS_BETTER);
-        out.put("episodes", count);
-        return Evaluation.of(out.build());
+        // One pass per episode: with transductive batch norm an embedding depends on the batch,
+        // and the episode (support and queries) is the batch the protocol means; with inductive
+        // batch norm each image's embedding is its own either way.
+        return FewShotEpisodes.evaluate(source, split, count, evalChunk, params, autograd, evalManager,
+                (e, ways) -> episodeLogits(params, e, ways, Forward.evaluation(rng)));
     }
 
     @Override

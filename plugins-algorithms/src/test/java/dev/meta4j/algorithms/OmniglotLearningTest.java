@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * MAML and Prototypical Networks learn to classify characters they have never seen: 5-way
+ * MAML, Prototypical Networks and MetaOptNet (SVM head) learn to classify characters they have never seen: 5-way
  * 1-shot episodes on an Omniglot-layout folder of rendered glyphs (real scripts' characters in
  * several fonts, 20 jittered drawings each, 105×105 1-bit PNGs read by the {@code omniglot}
  * dataset), test characters held out. Chance is 20 %; nearest neighbour in pixel space gets
@@ -124,5 +124,15 @@ class OmniglotLearningTest {
                 "channels = 16, bn-mode = inductive", 150, "accuracy");
         System.out.println("omniglot-fixture protonet accuracy " + acc);
         assertTrue(acc > 0.6, "ProtoNet 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
+    }
+
+    @Test
+    void metaOptNetSvmLearnsHeldOutCharacters() {
+        // MetaOptNet's recipe in small: trained with more shots (3) than tested (1), label smoothing.
+        double acc = trainAndTest("metaoptnet", "head = svm, episodes-per-step = 2, test-episodes = 100,"
+                + " eval-episodes = 20, label-smoothing = 0.1", "train-ways = 5, train-shots = 3",
+                "channels = 16, bn-mode = inductive", 100, "accuracy");
+        System.out.println("omniglot-fixture metaoptnet-svm accuracy " + acc);
+        assertTrue(acc > 0.6, "MetaOptNet-SVM 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
     }
 }
