@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ListAndDescribeTest {
 
     private static final Map<String, List<String>> BUILT_INS = Map.of(
-            "algorithm", List.of("maml", "multitask", "protonet"),
+            "algorithm", List.of("maml", "multitask", "protonet", "reptile"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
@@ -42,6 +42,16 @@ class ListAndDescribeTest {
         Cli describe = Cli.run("describe", "nashmtl");
         assertEquals(0, describe.exitCode(), describe.toString());
         for (String key : List.of("update-weights-every=1", "optim-niter=20", "max-norm=1", "# At most this many convex sub-problems")) {
+            assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
+        }
+    }
+
+    @Test
+    void describeReptileShowsItsInnerOptimizerSlot() {
+        Cli describe = Cli.run("describe", "reptile");
+        assertEquals(0, describe.exitCode(), describe.toString());
+        for (String key : List.of("@plugin optimizer", "inner-optimizer", "beta1=0", "inner-iters=5", "meta-step-final=",
+                "transductive=false", "test-tasks=600")) {
             assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
         }
     }

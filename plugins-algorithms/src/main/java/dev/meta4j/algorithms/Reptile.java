@@ -398,7 +398,7 @@ public final class Reptile implements Algorithm {
      * its row of the output. A backbone with task batching runs the {@code Q} batches side by side
      * ({@code Q} copies of the parameters, a batch norm per copy); otherwise one by one.
      */
-    private NDArray predictEachWithSupport(Params p, NDArray support, NDArray queries, Forward f) {
+    NDArray predictEachWithSupport(Params p, NDArray support, NDArray queries, Forward f) {
         long q = queries.getShape().get(0);
         long s = support.getShape().get(0);
         if (backbone.supportsTaskBatch()) {
