@@ -289,4 +289,26 @@ class ReptileTest {
         assertTrue(Math.abs(wb(plain.algorithm())[0] - wb(cold.algorithm())[0]) > 1e-6,
                 wb(plain.algorithm())[0] + " vs " + wb(cold.algorithm())[0]);
     }
+
+    @Test
+    void stepsAndEvaluationsLeaveNothingBehindInTheExperimentsManager() {
+        // the inner optimizer is restored once per evaluation episode: the moments it replaces
+        // must be freed, not kept in the long-lived manager
+        Made r = made("inner-optimizer { type = adam, beta1 = 0, lr = 0.05 }, inner-iters = 3, inner-batch = 2,"
+                + " meta-batch = 2, eval-inner-iters = 2, eval-inner-batch = 2, eval-tasks = 4, test-tasks = 4");
+        Algorithm a = r.algorithm();
+        long before = -1;
+        for (int round = 0; round < 4; round++) {
+            step(a, round, 4);
+            try (NDManager m = kit.manager().newSubManager()) {
+                a.parameters().tempAttach(m);
+                a.evaluate(Split.TEST, m);
+            }
+            long now = kit.manager().getManagedArrays().size();
+            if (round == 0) {
+                before = now;
+            }
+            assertEquals(before, now, "arrays in the experiment's manager after round " + round);
+        }
+    }
 }
