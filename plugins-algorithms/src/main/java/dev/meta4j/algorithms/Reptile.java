@@ -123,15 +123,15 @@ public final class Reptile implements Algorithm {
         this.rng = ctx.rng();
         this.innerIters = c.getInt("inner-iters");
         this.innerBatch = c.getInt("inner-batch");
-        this.evalInnerIters = c.hasPath("eval-inner-iters") ? c.getInt("eval-inner-iters") : innerIters;
-        this.evalInnerBatch = c.hasPath("eval-inner-batch") ? c.getInt("eval-inner-batch") : innerBatch;
+        this.evalInnerIters = c.getInt("eval-inner-iters");
+        this.evalInnerBatch = c.getInt("eval-inner-batch");
         this.replacement = c.getBoolean("replacement");
         this.metaStep = c.getDouble("meta-step");
-        this.metaStepFinal = c.hasPath("meta-step-final") ? c.getDouble("meta-step-final") : metaStep;
+        this.metaStepFinal = c.getDouble("meta-step-final");
         this.metaBatch = c.getInt("meta-batch");
         this.transductive = c.getBoolean("transductive");
         this.evalTasks = c.getInt("eval-tasks");
-        this.testTasks = c.hasPath("test-tasks") ? c.getInt("test-tasks") : evalTasks;
+        this.testTasks = c.getInt("test-tasks");
         // fixed now, so evaluations share their mini-batch draws and never advance rng()
         this.evaluationSeed = ctx.rng().split("evaluation").nextLong();
         this.manager = ctx.manager();

@@ -153,7 +153,7 @@ class ReptileTest {
     void handComputedTwoParameterExample() {
         // one task, one SGD step from (w, b) set by hand: the paper's W + eps (W~ - W) in numbers
         Algorithm a = linearReptile("inner-optimizer { type = sgd, lr = 0.1 }, inner-iters = 1, inner-batch = 3,"
-                + " meta-batch = 1, meta-step = 0.5, meta-step-final = null",
+                + " meta-batch = 1, meta-step = 0.5, meta-step-final = 0.5",
                 new FixedRegressionEpisodes(DataType.FLOAT64, TASK_A));
         try (var off = kit.autograd().pause()) {
             a.parameters().get("layer0.weight").set(new double[] {1.0});
@@ -161,7 +161,7 @@ class ReptileTest {
         }
         // residuals w x + b - y at x = 1, 2, 3: -1, -2, -3; dL/dw = 2 (-1 - 4 - 9) / 3 = -28/3,
         // dL/db = 2 (-6) / 3 = -4; W~ = (1 + 2.8/3, 0.4); W + 0.5 (W~ - W) = (1 + 1.4/3, 0.2)
-        step(a, 7, 10); // meta-step-final = null: constant 0.5 at any step
+        step(a, 7, 10); // meta-step-final = meta-step: 0.5 at any step
         assertArrayEquals(new double[] {1 + 1.4 / 3, 0.2}, wb(a), 1e-12);
     }
 
