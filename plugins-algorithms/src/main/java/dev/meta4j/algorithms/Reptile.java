@@ -72,7 +72,8 @@ import java.util.List;
  * <p><b>Evaluation</b> (the official code's {@code Reptile.evaluate}): per held-out episode, the
  * model and the inner optimizer start from the training's current state, train {@code
  * eval-inner-iters} steps on mini-batches of {@code eval-inner-batch} support examples, predict
- * the queries, and are restored afterwards, so nothing an evaluation does reaches training or
+ * the queries, and are restored afterwards ({@code eval-inner-state = fresh} starts every episode
+ * from a never-stepped optimizer instead, Adam's moments at zero), so nothing an evaluation does reaches training or
  * the next episode. {@code transductive = true} predicts all queries of an episode in one batch
  * (batch norm sees them together, {@code _test_predictions} with {@code --transductive});
  * {@code false} predicts each query in a batch of its own together with the whole support set
@@ -97,6 +98,9 @@ public final class Reptile implements Algorithm {
     private final Autograd autograd;
     private final Rng rng;
     private final Optimizer inner;
+    /** Never stepped: its state is the one a held-out episode starts from under {@code fresh}. */
+    private final Optimizer unused;
+    private final boolean freshAtEvaluation;
     private final int innerIters;
     private final int innerBatch;
     private final int evalInnerIters;
@@ -137,6 +141,12 @@ public final class Reptile implements Algorithm {
         this.manager = ctx.manager();
         this.dataType = ctx.dataType();
         this.inner = ctx.plugin("inner-optimizer", Optimizer.class);
+        String start = c.getString("eval-inner-state");
+        if (!start.equals("training") && !start.equals("fresh")) {
+            throw new IllegalArgumentException("eval-inner-state must be training or fresh, got '" + start + "'");
+        }
+        this.freshAtEvaluation = start.equals("fresh");
+        this.unused = freshAtEvaluation ? ctx.plugin("inner-optimizer", Optimizer.class) : null;
     }
 
     @Override
@@ -358,15 +368,20 @@ public final class Reptile implements Algorithm {
         Forward f = Forward.evaluation(rng);
         StateDict saved = new StateDict(evaluation);
         inner.saveState(saved);
+        StateDict start = saved;
+        if (freshAtEvaluation) {
+            start = new StateDict(evaluation);
+            unused.saveState(start);
+        }
         try {
             for (int done = 0; episodes.remaining() > 0; done++) {
                 try (NDManager m = evaluation.newSubManager()) {
                     model.tempAttach(m);
                     TaskBatch e = episodes.next(1, m).episode(0);
                     pre[done] = score(model, e, f);
-                    // every episode starts from the training's optimizer state (the official
-                    // code's export/import of all variables around each evaluation)
-                    inner.loadState(saved);
+                    // every episode starts from the same state: the training's (the official
+                    // code's export/import of all variables around each evaluation) or a fresh one
+                    inner.loadState(start);
                     Adapted a = adapt(model, e.supportInputs(), e.supportTargets(), evalInnerIters, evalInnerBatch,
                             draws, f, m);
                     post[done] = score(a.params(), e, f);

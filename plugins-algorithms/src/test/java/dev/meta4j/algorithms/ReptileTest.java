@@ -311,4 +311,30 @@ class ReptileTest {
             assertEquals(before, now, "arrays in the experiment's manager after round " + round);
         }
     }
+
+    @Test
+    void aFreshEvaluationStateStartsEachEpisodeFromZeroMoments() {
+        // after training, the training-state evaluation differs from the fresh one, and the fresh
+        // one equals the evaluation of an untrained optimizer state on the same parameters
+        String settings = "inner-optimizer { type = adam, beta1 = 0, lr = 0.05 }, inner-iters = 3, inner-batch = 3,"
+                + " eval-inner-iters = 2, eval-inner-batch = 3, meta-batch = 2, eval-tasks = 2, ";
+        Made trained = made(settings + "eval-inner-state = training");
+        Made fresh = made(settings + "eval-inner-state = fresh");
+        Made cold = made(settings + "eval-inner-state = training");
+        step(trained.algorithm(), 0, 2);
+        step(fresh.algorithm(), 0, 2);
+        setWb(cold.algorithm(), wb(trained.algorithm()));
+        double a = validation(trained.algorithm());
+        double b = validation(fresh.algorithm());
+        double c = validation(cold.algorithm());
+        assertEquals(c, b, 0.0, "fresh: as an optimizer that never stepped");
+        assertTrue(Math.abs(a - b) > 1e-9, "the training state made no difference: " + a + " vs " + b);
+    }
+
+    private static double validation(Algorithm a) {
+        try (NDManager m = kit.manager().newSubManager()) {
+            a.parameters().tempAttach(m);
+            return a.evaluate(Split.VALIDATION, m).metrics().get("mse-post").orElseThrow();
+        }
+    }
 }
