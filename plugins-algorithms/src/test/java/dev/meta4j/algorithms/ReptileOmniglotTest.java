@@ -78,6 +78,8 @@ class ReptileOmniglotTest {
     @Test
     void reptileLearnsHeldOutCharacters() {
         int steps = 300;
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.getCurrentThreadCpuTime();
         Algorithm a = reptile("transductive = true");
         for (int s = 0; s < steps; s++) {
             try (NDManager m = kit.manager().newSubManager()) {
@@ -96,6 +98,8 @@ class ReptileOmniglotTest {
             }
         }
         double inductive = test(b);
+        // this thread's CPU time (libtorch runs single-threaded in it): the cost on an idle core
+        System.out.printf("omniglot-fixture reptile: %.1f s of CPU%n", (threads.getCurrentThreadCpuTime() - cpu0) / 1e9);
         assertTrue(transductive > 0.5, "Reptile 5-way 1-shot accuracy on held-out characters " + transductive
                 + " (chance 0.2), transductive");
         assertTrue(inductive > 0.5, "Reptile 5-way 1-shot accuracy on held-out characters " + inductive
