@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ListAndDescribeTest {
 
     private static final Map<String, List<String>> BUILT_INS = Map.of(
-            "algorithm", List.of("maml", "mamlpp", "multitask", "protonet", "mtl", "metaoptnet"),
+            "algorithm", List.of("maml", "mamlpp", "multitask", "protonet", "mtl", "metaoptnet", "reptile"),
             "weighting", List.of("ls", "scaleinvls", "rlw", "dwa", "uw", "famo", "mgda", "pcgrad", "cagrad", "imtl",
                     "nashmtl"),
             "dataset", List.of("sine", "multi-fashion", "fashion-mnist-episodes", "omniglot", "mini-imagenet",
@@ -74,6 +74,16 @@ class ListAndDescribeTest {
         for (String key : List.of("head=svm", "svm-c=0.1", "ridge-lambda=50", "episodes-per-step=8", "@oneof svm, ridge, protonet",
                 "qpth")) {
             assertTrue(describe.out().replace(" = ", "=").contains(key), key + " missing from:\n" + describe.out());
+        }
+    }
+
+    @Test
+    void describeReptileShowsItsInnerOptimizerSlot() {
+        Cli describe = Cli.run("describe", "reptile");
+        assertEquals(0, describe.exitCode(), describe.toString());
+        for (String key : List.of("@plugin optimizer", "inner-optimizer", "beta1=0", "inner-iters=5", "meta-step-final=",
+                "transductive=false", "test-tasks=600")) {
+            assertTrue(describe.out().contains(key), key + " missing from:\n" + describe.out());
         }
     }
 

@@ -110,6 +110,11 @@ public final class Adam implements Optimizer {
 
     @Override
     public void loadState(StateDict state) {
+        // The replaced moments are this optimizer's own: closed here, or every load (Reptile
+        // restores its inner optimizer after each evaluation episode) would keep a copy alive
+        // in the experiment's manager until the run ends.
+        close(mean);
+        close(variance);
         t = state.getLong("t");
         if (!state.contains("m/0")) {
             mean = null;
@@ -121,6 +126,12 @@ public final class Adam implements Optimizer {
         for (int i = 0; state.contains("m/" + i); i++) {
             mean.add(copy(state.getArray("m/" + i)));
             variance.add(copy(state.getArray("v/" + i)));
+        }
+    }
+
+    private static void close(List<NDArray> arrays) {
+        if (arrays != null) {
+            arrays.forEach(NDArray::close);
         }
     }
 

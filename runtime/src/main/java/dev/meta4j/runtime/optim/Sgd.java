@@ -84,6 +84,11 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void loadState(StateDict state) {
+        // the replaced buffers are this optimizer's own; closed, so that repeated loads do not
+        // accumulate in the experiment's manager
+        if (buffers != null) {
+            buffers.forEach(NDArray::close);
+        }
         if (!state.contains("momentum/0")) {
             buffers = null;
             return;
