@@ -17,8 +17,8 @@ Where they come from:
   sgd, adam (amsgrad), adamw, adamax and radam (variant torch): torch.optim of PyTorch 1.13;
   sgdw, sgdp, radam (variant pytorch-optimizer), adabound, adamp: pytorch-optimizer
   (jettify/pytorch-optimizer, package torch_optimizer), version 0.1.0, the one that
-  AI-secure/multi-task-learning (Wang, Zhao & Li, ICML 2021) installed in June 2021; HEAD differs
-  from it in formatting only for these five files.
+  AI-secure/multi-task-learning (Wang, Zhao & Li, ICML 2021) installed in June 2021; its HEAD
+  (19c3e41, 0.3.0+) gives the same file (--check: difference 0).
   sgdw with decay = proportional (Loshchilov & Hutter's SGDW, w -= lr wd w before the step) is
   pytorch-optimizer's SGDW with weight_decay = 0 after that multiplication done here, because
   pytorch-optimizer's own SGDW subtracts the constant lr * wd from every weight instead (kept as
