@@ -20,7 +20,7 @@ class ListAndDescribeTest {
                     "tiered-imagenet", "cifar-fs", "fc100", "nyuv2", "cityscapes", "celeba", "qm9"),
             "model", List.of("mlp", "lenet-hps", "conv4", "resnet12", "wrn28-10", "mtan-segnet", "segnet-split",
                     "celeba-cnn", "qm9-mpnn"),
-            "optimizer", List.of("sgd", "adam"),
+            "optimizer", List.of("sgd", "sgdw", "sgdp", "adam", "adamw", "adamax", "radam", "adabound", "adamp"),
             "scheduler", List.of("constant", "step", "cosine", "plateau", "piecewise"));
 
     @Test

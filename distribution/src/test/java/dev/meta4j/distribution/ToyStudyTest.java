@@ -76,11 +76,14 @@ class ToyStudyTest {
             assertEquals(5, runs.stream().filter(Row::onFront).count(), () -> m + ": " + runs);
         }
         // LS (Adam on the summed loss) does not from (9, 9): it is caught in the logarithmic valley
-        // of l2, where -x1/2 + 7/2 - tanh x2 = 0 in the upper half plane, and never leaves it
+        // of l2, where -x1/2 + 7/2 - tanh x2 = 0 in the upper half plane, and never leaves it. Where
+        // in the valley it stops after 12,000 steps depends on rounding: the residual was 0.040 for
+        // PyTorch 1.13's float32 Adam, 0.088 for its float64 Adam, 0.014 for meta4j's fused Adam
+        // before it matched PyTorch's float32 rule, 0.076 after (the other valley is ~7 away).
         List<Row> ls = rows.get("ls");
         Row trapped = ls.get(2);
         assertFalse(trapped.onFront(), trapped.toString());
-        assertTrue(trapped.x2() > 0 && Math.abs(-0.5 * trapped.x1() + 3.5 - Math.tanh(trapped.x2())) < 0.05,
+        assertTrue(trapped.x2() > 0 && Math.abs(-0.5 * trapped.x1() + 3.5 - Math.tanh(trapped.x2())) < 0.15,
                 "LS from (9, 9) should end in l2's valley: " + trapped);
         assertEquals(4, ls.stream().filter(Row::onFront).count(), "FAMO Fig. 1: 1 of 5 fails; " + ls);
 

@@ -11,33 +11,39 @@ import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
 import dev.meta4j.api.optim.OptimizerFactory;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * Stochastic gradient descent with PyTorch's semantics: {@code g += wd * w}; with momentum
- * {@code b = mu * b + g} and the step is {@code b} (or {@code g + mu * b} for Nesterov).
+ * Stochastic gradient descent, exactly {@code torch.optim.SGD} of PyTorch 1.13: {@code g += wd *
+ * w}; with momentum the buffer starts as the first {@code g} and then is {@code b = mu * b + (1 -
+ * dampening) * g}; the step is {@code b}, or {@code g + mu * b} for Nesterov.
  */
 public final class Sgd implements Optimizer {
 
     private final double lr;
     private final double momentum;
+    private final double dampening;
     private final boolean nesterov;
     private final double weightDecay;
-    private final NDManager manager;
     private final Autograd autograd;
-    private List<NDArray> buffers;
+    private final Moments moments;
 
     Sgd(Config c, NDManager manager, Autograd autograd) {
         this.lr = c.getDouble("lr");
         this.momentum = c.getDouble("momentum");
+        this.dampening = c.getDouble("dampening");
         this.nesterov = c.getBoolean("nesterov");
         this.weightDecay = c.getDouble("weight-decay");
-        if (nesterov && momentum == 0) {
-            throw new IllegalArgumentException("optimizer.nesterov = true needs optimizer.momentum > 0");
-        }
-        this.manager = manager;
+        requireNesterovMomentum(nesterov, momentum, dampening);
         this.autograd = autograd;
+        this.moments = new Moments(manager, "momentum");
+    }
+
+    /** PyTorch's rule, shared with sgdw: Nesterov momentum needs momentum and no dampening. */
+    static void requireNesterovMomentum(boolean nesterov, double momentum, double dampening) {
+        if (nesterov && (momentum == 0 || dampening != 0)) {
+            throw new IllegalArgumentException(
+                    "optimizer.nesterov = true needs optimizer.momentum > 0 and optimizer.dampening = 0");
+        }
     }
 
     @Override
@@ -48,7 +54,8 @@ public final class Sgd implements Optimizer {
     @Override
     public void step(Params params, NDList grads, double learningRate) {
         params.requireTrainable("optimizer sgd");
-        try (Autograd.Scope off = autograd.pause()) {
+        moments.nextStep();
+        try (Autograd.Scope off = autograd.pause(); NDManager scratch = moments.scratch()) {
             for (int i = 0; i < params.size(); i++) {
                 NDArray w = params.arrays().get(i);
                 NDArray g = grads.get(i);
@@ -56,49 +63,36 @@ public final class Sgd implements Optimizer {
                     g = g.add(w.mul(weightDecay));
                 }
                 if (momentum != 0) {
-                    if (buffers == null) {
-                        buffers = new ArrayList<>();
-                    }
-                    if (buffers.size() <= i) {
-                        NDArray b = g.duplicate();
-                        b.attach(manager);
-                        buffers.add(b);
-                    } else {
-                        buffers.get(i).muli(momentum).addi(g);
-                    }
-                    g = nesterov ? g.add(buffers.get(i).mul(momentum)) : buffers.get(i);
+                    g = momentumStep(moments, i, g, momentum, dampening, nesterov);
                 }
                 w.subi(g.mul(learningRate));
             }
         }
     }
 
+    /**
+     * PyTorch's momentum buffer (sgd and sgdw): the first gradient, then {@code mu * b + (1 -
+     * dampening) * g}; returns the direction, {@code b} or {@code g + mu * b}.
+     */
+    static NDArray momentumStep(Moments moments, int i, NDArray g, double momentum, double dampening, boolean nesterov) {
+        NDArray b = moments.get("momentum", i);
+        if (b == null) {
+            moments.put("momentum", i, g);
+            b = moments.get("momentum", i);
+        } else {
+            b.muli(momentum).addi(dampening == 0 ? g : g.mul(1 - dampening));
+        }
+        return nesterov ? g.add(b.mul(momentum)) : b;
+    }
+
     @Override
     public void saveState(StateDict state) {
-        if (buffers != null) {
-            for (int i = 0; i < buffers.size(); i++) {
-                state.putArray("momentum/" + i, buffers.get(i));
-            }
-        }
+        moments.save(state);
     }
 
     @Override
     public void loadState(StateDict state) {
-        // the replaced buffers are this optimizer's own; closed, so that repeated loads do not
-        // accumulate in the experiment's manager
-        if (buffers != null) {
-            buffers.forEach(NDArray::close);
-        }
-        if (!state.contains("momentum/0")) {
-            buffers = null;
-            return;
-        }
-        buffers = new ArrayList<>();
-        for (int i = 0; state.contains("momentum/" + i); i++) {
-            NDArray b = state.getArray("momentum/" + i).duplicate();
-            b.attach(manager);
-            buffers.add(b);
-        }
+        moments.load(state);
     }
 
     /** Registers {@code sgd}. */
@@ -111,7 +105,7 @@ public final class Sgd implements Optimizer {
 
         @Override
         public String summary() {
-            return "stochastic gradient descent, optional (Nesterov) momentum and weight decay";
+            return "stochastic gradient descent (torch.optim.SGD): momentum, dampening, Nesterov, L2 weight decay";
         }
 
         @Override
