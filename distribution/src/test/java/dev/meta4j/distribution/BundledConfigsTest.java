@@ -30,12 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 class BundledConfigsTest {
 
     @TempDir static Path data;
-    /**
-     * The mtl configs ask for the official code's RAdam, which another branch brings (feat/optim).
-     * Until it is merged they are validated with adam in its place; once radam exists this
-     * switch never fires and the configs are validated as written.
-     */
-    private static boolean radamRegistered;
 
     @BeforeAll
     static void fixture() {
@@ -51,7 +45,6 @@ class BundledConfigsTest {
         DenseFixtures.cityscapes(data.resolve("cityscapes"), 1, 1, 128, 256);
         DenseFixtures.celeba(data.resolve("celeba"));
         DenseFixtures.qm9(data.resolve("qm9"));
-        radamRegistered = Cli.run("describe", "radam").exitCode() == 0;
         Cli scenes = Cli.run("make-scenes", "--out", data.resolve("scenes").toString(), "--train", "2", "--val", "2");
         assertEquals(0, scenes.exitCode(), scenes.toString());
     }
@@ -60,9 +53,6 @@ class BundledConfigsTest {
     private static List<String> fixtureOverrides(Path conf) throws IOException {
         String text = Files.readString(conf);
         List<String> out = new ArrayList<>();
-        if (!radamRegistered && (text.contains("type = radam") || text.contains("conf/mtl-"))) {
-            out.add("optimizer.type=adam");
-        }
         if (text.contains("type = mtl") || text.contains("conf/mtl-")) {
             // 5 + 30 images a class at test, 5 + 35 in tiered training: more than the fixtures hold
             out.addAll(List.of("dataset.queries=5", "dataset.train-queries=5"));

@@ -42,6 +42,11 @@ class SuiteEndToEndTest {
         assertTrue(Files.readString(dir.resolve("results.csv")).startsWith("method,finished,total,left/accuracy_mean"));
         assertTrue(Files.size(dir.resolve("results.png")) > 0);
         assertTrue(Files.exists(dir.resolve("famo/seed-1/summary.json")));
+        String cost = Files.readString(dir.resolve("cost.md"));
+        assertTrue(cost.contains("| ls | 2 |") && cost.contains("| broken | 0 |") && cost.contains("peak RSS MB"), cost);
+        // famo,1,"finished",wall,train,steps/s,peak: every figure known (Linux says the peak)
+        String[] famoCost = line(Files.readString(dir.resolve("cost.csv")), "famo,1,\"finished\",").split(",");
+        assertTrue(Double.parseDouble(famoCost[5]) > 0 && Double.parseDouble(famoCost[6]) > 100, String.join(",", famoCost));
 
         String runsCsv = Files.readString(dir.resolve("runs.csv"));
         long before = Files.getLastModifiedTime(dir.resolve("famo/seed-1/summary.json")).toMillis();

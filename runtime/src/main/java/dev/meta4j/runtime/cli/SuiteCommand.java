@@ -178,7 +178,7 @@ final class SuiteCommand implements Callable<Integer> {
         out.println();
         out.println(markdown);
         out.println("results: " + dir.resolve("results.md") + ", " + dir.resolve("results.csv") + ", "
-                + dir.resolve("runs.csv") + ", " + dir.resolve("results.png"));
+                + dir.resolve("runs.csv") + ", " + dir.resolve("results.png") + "; cost: " + dir.resolve("cost.md"));
         out.flush();
         return outcomes.stream().allMatch(RunOutcome::finished) ? 0 : Main.EXIT_FAILED;
     }

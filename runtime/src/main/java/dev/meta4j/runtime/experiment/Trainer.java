@@ -61,6 +61,10 @@ public final class Trainer {
     private long trainNanosBefore;
     private long timedStepsBefore;
     private long wallNanosBefore;
+    /** The highest peak RSS (KiB) of the processes that worked on this run before this one; -1: none known. */
+    private long peakKibBefore = -1;
+    /** Whether this process's peak was reset when the run started, so that it is this run's own. */
+    private boolean peakIsOwn;
     private java.util.function.LongConsumer afterStep = step -> {};
 
     /**
@@ -133,6 +137,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        peakIsOwn = PeakMemory.reset();
         Clock clock = new Clock(start);
         try (StopSignals signals = StopSignals.install(); MetricsLog metrics = resumeFrom == null
                 ? MetricsLog.create(folder.metrics())
@@ -277,6 +282,7 @@ public final class Trainer {
         b.put("trainNanos", clock.trainNanos());
         b.put("timedSteps", clock.timedSteps(done));
         b.put("wallNanos", clock.wallNanos());
+        b.put("peakRssKib", peakKib());
         return b;
     }
 
@@ -296,6 +302,7 @@ public final class Trainer {
         trainNanosBefore = b.has("trainNanos") ? b.get("trainNanos").getAsLong() : 0;
         timedStepsBefore = b.has("timedSteps") ? b.get("timedSteps").getAsLong() : 0;
         wallNanosBefore = b.has("wallNanos") ? b.get("wallNanos").getAsLong() : 0;
+        peakKibBefore = b.has("peakRssKib") ? b.get("peakRssKib").getAsLong() : -1;
         return c.step();
     }
 
@@ -340,6 +347,18 @@ public final class Trainer {
     }
 
     /**
+     * The run's peak RSS so far, over the processes that worked on it: this process's high-water mark
+     * (reset at the start, unless the system refused, when it may be an earlier run's in the same
+     * worker: then none) and what the checkpoint remembers of the earlier ones.
+     *
+     * @return KiB, or -1 if unknown
+     */
+    private long peakKib() {
+        long own = peakIsOwn ? PeakMemory.peakKib().orElse(-1) : -1;
+        return Math.max(own, peakKibBefore);
+    }
+
+    /**
      * Writes {@code summary.json}.
      *
      * @param log the run's log, for the mean of the last test evaluations (null: leave it out)
@@ -356,6 +375,10 @@ public final class Trainer {
         s.addProperty("train_seconds", trainSeconds);
         s.addProperty("wall_seconds", clock.wallNanos() / 1e9);
         s.addProperty("steps_per_second", trainSeconds > 0 ? clock.timedSteps(done) / trainSeconds : 0);
+        long peak = peakKib();
+        if (peak >= 0) {
+            s.addProperty("peak_rss_mb", peak / 1024.0);
+        }
         JsonObject sel = new JsonObject();
         sel.addProperty("metric", "validation/" + selection.metric());
         sel.addProperty("higher_is_better", selection.higherIsBetter());

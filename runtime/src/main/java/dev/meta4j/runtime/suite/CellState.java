@@ -141,6 +141,11 @@ public record CellState(Kind kind, String detail, JsonObject summary) {
             m.put(e.getKey(), e.getValue().getAsDouble());
         }
         List<SuiteTable.Column> headline = SuiteRunner.headline(summary);
-        return new RunOutcome(run, "finished", m, seconds, headline);
+        return new RunOutcome(run, "finished", m, seconds, headline, new RunOutcome.Cost(number(summary, "train_seconds"),
+                number(summary, "steps_per_second"), number(summary, "peak_rss_mb")));
+    }
+
+    private static double number(JsonObject summary, String key) {
+        return summary.has(key) ? summary.get(key).getAsDouble() : Double.NaN;
     }
 }

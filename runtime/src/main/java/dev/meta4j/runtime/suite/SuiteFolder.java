@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *   suite.json                     the plan: name, baselines, every cell (label, seed, folder), executor settings
  *   cells/&lt;label&gt;/seed-&lt;s&gt;.conf     each cell's resolved config, written before anything runs
  *   &lt;label&gt;/seed-&lt;s&gt;/               each cell's run folder (config.conf, metrics.jsonl, checkpoints/, ...)
- *   results.md, results.csv, runs.csv, results.png
+ *   results.md, results.csv, runs.csv, results.png, cost.md, cost.csv
  *   slurm/                         the job scripts, the submissions and the jobs' output (slurm executor)
  * </pre>
  *

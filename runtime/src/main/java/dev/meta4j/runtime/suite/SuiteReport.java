@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Writes a suite's results: {@code results.md}, {@code results.csv}, {@code runs.csv}, {@code results.png}. */
+/**
+ * Writes a suite's results: {@code results.md}, {@code results.csv}, {@code runs.csv}, {@code results.png},
+ * and what the runs cost, {@code cost.md} and {@code cost.csv} ({@link SuiteCost}).
+ */
 public final class SuiteReport {
 
     private SuiteReport() {}
@@ -28,6 +31,11 @@ public final class SuiteReport {
         RunFolder.writeAtomically(dir.resolve("results.csv"), table.csv());
         RunFolder.writeAtomically(dir.resolve("runs.csv"), table.runsCsv());
         SuitePlot.write(table, dir.resolve("results.png"));
+        SuiteCost cost = SuiteCost.of(outcomes);
+        RunFolder.writeAtomically(dir.resolve("cost.md"), "# Suite " + plan.name() + ": cost\n\nMean over each method's"
+                + " finished runs (peak RSS: the highest), on the machine and executor that ran them; the results"
+                + " table does not depend on either.\n\n" + cost.markdown());
+        RunFolder.writeAtomically(dir.resolve("cost.csv"), cost.csv());
         return table.markdown();
     }
 }
