@@ -82,7 +82,7 @@ import java.util.function.Predicate;
  * Xavier-uniform initialisation with zero biases; meta4j's {@code conv4} uses ReLU and PyTorch's
  * default initialisation. The code clamps mini-ImageNet's meta-gradient to ±10 elementwise
  * ({@code clamp-meta-gradient}). Its LSLR has N + 1 rates per array, the last never used; here N.
- * Its cosine schedule steps per epoch; meta4j's {@code cosine} per meta-step.
+ * Its cosine schedule steps once an epoch: the bundled configs' {@code scheduler.unit = epochs}.
  */
 public final class Mamlpp extends GradientMetaLearner {
 
