@@ -113,18 +113,16 @@ class ReptileTest {
         }
 
         double[] run(double[] start, double[][] task, int steps) {
+            // PyTorch's Adam in float64 (what the runtime's adam computes there): beta1 = 0, so the
+            // first moment is the gradient and its bias correction is 1
             double[] p = start.clone();
-            double b2 = (float) beta2;
             for (int k = 0; k < steps; k++) {
                 double[] g = gradient(p, task);
                 t++;
                 double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t));
-                // beta1 = 0: the first moment is the gradient and its bias correction is 1
-                double rate = (float) (lr * sqrtBc2);
-                double epsHat = (float) (eps * sqrtBc2);
                 for (int i = 0; i < 2; i++) {
-                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-                    p[i] -= rate * g[i] / (Math.sqrt(v[i]) + epsHat);
+                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+                    p[i] -= lr * g[i] / (Math.sqrt(v[i]) / sqrtBc2 + eps);
                 }
             }
             return p;
