@@ -23,7 +23,6 @@ import dev.meta4j.api.autograd.GraphMode;
 import dev.meta4j.api.autograd.Scalar;
 import dev.meta4j.api.data.ClassIndexedSource;
 import dev.meta4j.api.data.ClassificationTask;
-import dev.meta4j.api.data.EpisodeShape;
 import dev.meta4j.api.data.Episodes;
 import dev.meta4j.api.data.TaskBatch;
 import dev.meta4j.api.data.Targets;
@@ -132,18 +131,11 @@ public final class Mtl implements Algorithm {
         this.source = components.dataset(ClassIndexedSource.class);
         this.backbone = components.backbone(Backbone.class);
         this.optimizer = components.optimizer();
-        EpisodeShape train = source.episodeShape(Split.TRAIN);
-        if (!train.classification() || !source.episodeShape(Split.TEST).classification()) {
-            throw new IllegalArgumentException("mtl classifies N-way episodes; the dataset's episodes are "
-                    + "regression (ways = 0)");
-        }
-        this.trainWays = train.ways();
+        FewShotEpisodes.requireClassification(source, "mtl");
+        this.trainWays = source.episodeShape(Split.TRAIN).ways();
         this.trainTask = new ClassificationTask("class", trainWays);
         this.encoder = backbone.init(source.spec(), rng.split("init"), manager, dataType);
-        if (encoder.headCount() != 0) {
-            throw new IllegalArgumentException("mtl learns an embedding and its own class heads: the model must have"
-                    + " no heads, but it has " + encoder.headCount() + " (for conv4 set model.head = none)");
-        }
+        FewShotEpisodes.requireEmbedding(encoder, "mtl");
         int classes = source.trainingClasses();
         long dim = embeddingSize();
         // kaiming_uniform_(a = sqrt(5)) on [C, D]: gain sqrt(2 / 6), bound gain * sqrt(3 / D) = 1 / sqrt(D)
@@ -243,9 +235,7 @@ public final class Mtl implements Algorithm {
      * code), optionally L2-normalised row by row.
      */
     private NDArray embed(Params p, TaskBatch e, Forward forward, boolean normalise) {
-        NDArray x = e.supportInputs().concat(e.queryInputs(), 0);
-        NDArray z = backbone.forward(p, x, forward).singletonOrThrow();
-        z = z.reshape(z.getShape().get(0), -1);
+        NDArray z = FewShotEpisodes.embed(backbone, p, e.supportInputs().concat(e.queryInputs(), 0), forward);
         if (!normalise) {
             return z;
         }
