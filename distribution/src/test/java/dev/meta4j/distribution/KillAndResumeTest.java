@@ -30,7 +30,8 @@ class KillAndResumeTest {
             "experiment.threads=1");
     private static final int KILLS = 20;
     private static final List<Integer> SIGTERM_ROUNDS = List.of(4, 10, 15);
-    private static final List<String> TIMING = List.of("train_seconds", "wall_seconds", "steps_per_second");
+    /** What a run measures of its machine rather than computes: times, speed and peak memory. */
+    private static final List<String> TIMING = List.of("train_seconds", "wall_seconds", "steps_per_second", "peak_rss_mb");
 
     @Test
     void killedAndResumedRunWritesWhatAnUninterruptedRunWrites(@TempDir Path tmp) throws Exception {
@@ -98,6 +99,7 @@ class KillAndResumeTest {
         assertEquals(expectedMetrics, Files.readString(run.resolve("metrics.jsonl")), log.toString());
         assertEquals(withoutTiming(summary(expectedDir)), withoutTiming(summary(run)), log.toString());
         assertTrue(summary(run).get("steps_per_second").getAsDouble() > 0, "speed over every process's steps");
+        assertTrue(summary(run).get("peak_rss_mb").getAsDouble() > 100, "peak memory over every process");
         try (var files = Files.list(run.resolve("checkpoints"))) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")));
         }
