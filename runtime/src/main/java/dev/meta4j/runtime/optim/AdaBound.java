@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -20,9 +19,8 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * factor (the step's rate over the base rate), as the code scales it by {@code lr / base_lr}.
  * With {@code amsbound} the running maximum of {@code v} replaces {@code v}.
  */
-public final class AdaBound implements Optimizer {
+public final class AdaBound extends MomentOptimizer {
 
-    private final double lr;
     private final double beta1;
     private final double beta2;
     private final double finalLr;
@@ -30,11 +28,10 @@ public final class AdaBound implements Optimizer {
     private final double eps;
     private final double weightDecay;
     private final boolean amsbound;
-    private final Autograd autograd;
-    private final Moments moments;
 
     AdaBound(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, c.getBoolean("amsbound")
+                ? new Moments(manager, "m", "v", "vmax") : new Moments(manager, "m", "v"));
         this.beta1 = c.getDouble("beta1");
         this.beta2 = c.getDouble("beta2");
         this.finalLr = c.getDouble("final-lr");
@@ -42,13 +39,6 @@ public final class AdaBound implements Optimizer {
         this.eps = c.getDouble("eps");
         this.weightDecay = c.getDouble("weight-decay");
         this.amsbound = c.getBoolean("amsbound");
-        this.autograd = autograd;
-        this.moments = amsbound ? new Moments(manager, "m", "v", "vmax") : new Moments(manager, "m", "v");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -57,7 +47,7 @@ public final class AdaBound implements Optimizer {
         moments.zerosLike(params);
         long t = moments.nextStep();
         double rate = learningRate * Math.sqrt(1 - StrictMath.pow(beta2, t)) / (1 - StrictMath.pow(beta1, t));
-        double f = finalLr * learningRate / lr;
+        double f = finalLr * learningRate / baseLearningRate();
         double lower = f * (1 - 1 / (gamma * t + 1));
         double upper = f * (1 + 1 / (gamma * t));
         try (Autograd.Scope off = autograd.pause(); NDManager scratch = moments.scratch()) {
@@ -82,16 +72,6 @@ public final class AdaBound implements Optimizer {
                 w.subi(step);
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code adabound}. */

@@ -35,33 +35,29 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * (PyTorch's units) are converted when the kernel will use them. float64 and amsgrad take the
  * exact path of separate in-place ops in the parameter's type.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends MomentOptimizer {
 
     private final String name;
-    private final double lr;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
     private final boolean decoupled;
     private final boolean amsgrad;
-    private final Autograd autograd;
-    private final Moments moments;
     /** PyTorch's first and second moment over the fused kernel's, or 0 where the kernel cannot be used. */
     private final double kernelScaleM;
     private final double kernelScaleV;
 
     Adam(String name, Config c, boolean decoupled, NDManager manager, Autograd autograd) {
+        super(c.getDouble("lr"), autograd, c.getBoolean("amsgrad")
+                ? new Moments(manager, "m", "v", "vmax") : new Moments(manager, "m", "v"));
         this.name = name;
-        this.lr = c.getDouble("lr");
         this.beta1 = c.getDouble("beta1");
         this.beta2 = c.getDouble("beta2");
         this.eps = c.getDouble("eps");
         this.weightDecay = c.getDouble("weight-decay");
         this.decoupled = decoupled;
         this.amsgrad = c.getBoolean("amsgrad");
-        this.autograd = autograd;
-        this.moments = amsgrad ? new Moments(manager, "m", "v", "vmax") : new Moments(manager, "m", "v");
         double kernelM = 1f - (float) beta1;
         double kernelV = 1f - (float) beta2;
         boolean usable = !amsgrad && kernelM > 0 && kernelV > 0;
@@ -72,11 +68,6 @@ public final class Adam implements Optimizer {
     /** Whether the fused kernel updates parameters of this type. */
     private boolean fused(DataType type) {
         return kernelScaleM > 0 && type == DataType.FLOAT32;
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -124,7 +115,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void saveState(StateDict state) {
-        moments.save(state);
+        super.saveState(state);
         if (moments.get("m", 0) != null && fused(moments.get("m", 0).getDataType())) {
             state.putNumbers("adam-kernel-units", kernelScaleM, kernelScaleV);
         }
@@ -132,7 +123,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void loadState(StateDict state) {
-        moments.load(state);
+        super.loadState(state);
         NDArray m0 = moments.get("m", 0);
         if (m0 == null) {
             return;

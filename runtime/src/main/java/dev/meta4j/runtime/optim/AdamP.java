@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -20,33 +19,23 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * scale-invariant and scales the weight decay by {@code wd-ratio}; then {@code w *= 1 - lr * wd *
  * ratio} and {@code w -= lr / (1 - b1^t) * direction}.
  */
-public final class AdamP implements Optimizer {
+public final class AdamP extends MomentOptimizer {
 
-    private final double lr;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
     private final boolean nesterov;
     private final Projection projection;
-    private final Autograd autograd;
-    private final Moments moments;
 
     AdamP(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "m", "v"));
         this.beta1 = c.getDouble("beta1");
         this.beta2 = c.getDouble("beta2");
         this.eps = c.getDouble("eps");
         this.weightDecay = c.getDouble("weight-decay");
         this.nesterov = c.getBoolean("nesterov");
         this.projection = new Projection(c.getDouble("delta"), c.getDouble("wd-ratio"), eps);
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "m", "v");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -75,16 +64,6 @@ public final class AdamP implements Optimizer {
                 w.subi(direction.muli(learningRate / bc1));
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code adamp}. */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -18,29 +17,19 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * |g| + eps)}; {@code w -= lr / (1 - b1^t) * m / u}. PyTorch adds eps inside the maximum, not to
  * the denominator as the paper's Algorithm 2 would (which has none).
  */
-public final class Adamax implements Optimizer {
+public final class Adamax extends MomentOptimizer {
 
-    private final double lr;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
-    private final Autograd autograd;
-    private final Moments moments;
 
     Adamax(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "m", "u"));
         this.beta1 = c.getDouble("beta1");
         this.beta2 = c.getDouble("beta2");
         this.eps = c.getDouble("eps");
         this.weightDecay = c.getDouble("weight-decay");
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "m", "u");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -63,16 +52,6 @@ public final class Adamax implements Optimizer {
                 w.subi(m.div(u).muli(rate));
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code adamax}. */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -34,19 +33,16 @@ import dev.meta4j.api.optim.OptimizerFactory;
  *
  * Both add eps to the uncorrected {@code sqrt(v)} (Adam adds it after the bias correction).
  */
-public final class RAdam implements Optimizer {
+public final class RAdam extends MomentOptimizer {
 
-    private final double lr;
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
     private final boolean torch;
-    private final Autograd autograd;
-    private final Moments moments;
 
     RAdam(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "m", "v"));
         this.beta1 = c.getDouble("beta1");
         this.beta2 = c.getDouble("beta2");
         this.eps = c.getDouble("eps");
@@ -57,13 +53,6 @@ public final class RAdam implements Optimizer {
             default -> throw new IllegalArgumentException(
                     "optimizer.variant must be pytorch-optimizer or torch, not '" + c.getString("variant") + "'");
         };
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "m", "v");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -101,16 +90,6 @@ public final class RAdam implements Optimizer {
                 }
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code radam}. */

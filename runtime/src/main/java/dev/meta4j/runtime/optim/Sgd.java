@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -17,25 +16,20 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * w}; with momentum the buffer starts as the first {@code g} and then is {@code b = mu * b + (1 -
  * dampening) * g}; the step is {@code b}, or {@code g + mu * b} for Nesterov.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends MomentOptimizer {
 
-    private final double lr;
     private final double momentum;
     private final double dampening;
     private final boolean nesterov;
     private final double weightDecay;
-    private final Autograd autograd;
-    private final Moments moments;
 
     Sgd(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "momentum"));
         this.momentum = c.getDouble("momentum");
         this.dampening = c.getDouble("dampening");
         this.nesterov = c.getBoolean("nesterov");
         this.weightDecay = c.getDouble("weight-decay");
         requireNesterovMomentum(nesterov, momentum, dampening);
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "momentum");
     }
 
     /** PyTorch's rule, shared with sgdw: Nesterov momentum needs momentum and no dampening. */
@@ -44,11 +38,6 @@ public final class Sgd implements Optimizer {
             throw new IllegalArgumentException(
                     "optimizer.nesterov = true needs optimizer.momentum > 0 and optimizer.dampening = 0");
         }
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -83,16 +72,6 @@ public final class Sgd implements Optimizer {
             b.muli(momentum).addi(dampening == 0 ? g : g.mul(1 - dampening));
         }
         return nesterov ? g.add(b.mul(momentum)) : b;
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code sgd}. */

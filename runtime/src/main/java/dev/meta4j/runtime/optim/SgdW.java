@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -24,19 +23,16 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * {@code decay = constant} reproduces the code exactly, for runs that must match it
  * (AI-secure/multi-task-learning uses it with weight decay 0 by default, where both agree).
  */
-public final class SgdW implements Optimizer {
+public final class SgdW extends MomentOptimizer {
 
-    private final double lr;
     private final double momentum;
     private final double dampening;
     private final boolean nesterov;
     private final double weightDecay;
     private final boolean constantDecay;
-    private final Autograd autograd;
-    private final Moments moments;
 
     SgdW(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "momentum"));
         this.momentum = c.getDouble("momentum");
         this.dampening = c.getDouble("dampening");
         this.nesterov = c.getBoolean("nesterov");
@@ -48,13 +44,6 @@ public final class SgdW implements Optimizer {
                     "optimizer.decay must be proportional or constant, not '" + c.getString("decay") + "'");
         };
         Sgd.requireNesterovMomentum(nesterov, momentum, dampening);
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "momentum");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -77,16 +66,6 @@ public final class SgdW implements Optimizer {
                 }
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code sgdw}. */

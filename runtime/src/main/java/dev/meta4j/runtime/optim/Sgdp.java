@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.auto.service.AutoService;
 import com.typesafe.config.Config;
 import dev.meta4j.api.PluginContext;
-import dev.meta4j.api.StateDict;
 import dev.meta4j.api.autograd.Autograd;
 import dev.meta4j.api.model.Params;
 import dev.meta4j.api.optim.Optimizer;
@@ -23,31 +22,21 @@ import dev.meta4j.api.optim.OptimizerFactory;
  * <p>As in that code, without Nesterov the direction <em>is</em> the buffer, so the projection also
  * changes the stored momentum.
  */
-public final class Sgdp implements Optimizer {
+public final class Sgdp extends MomentOptimizer {
 
-    private final double lr;
     private final double momentum;
     private final double dampening;
     private final boolean nesterov;
     private final double weightDecay;
     private final Projection projection;
-    private final Autograd autograd;
-    private final Moments moments;
 
     Sgdp(Config c, NDManager manager, Autograd autograd) {
-        this.lr = c.getDouble("lr");
+        super(c.getDouble("lr"), autograd, new Moments(manager, "momentum"));
         this.momentum = c.getDouble("momentum");
         this.dampening = c.getDouble("dampening");
         this.nesterov = c.getBoolean("nesterov");
         this.weightDecay = c.getDouble("weight-decay");
         this.projection = new Projection(c.getDouble("delta"), c.getDouble("wd-ratio"), c.getDouble("eps"));
-        this.autograd = autograd;
-        this.moments = new Moments(manager, "momentum");
-    }
-
-    @Override
-    public double baseLearningRate() {
-        return lr;
     }
 
     @Override
@@ -69,16 +58,6 @@ public final class Sgdp implements Optimizer {
                 w.subi(direction.mul(learningRate));
             }
         }
-    }
-
-    @Override
-    public void saveState(StateDict state) {
-        moments.save(state);
-    }
-
-    @Override
-    public void loadState(StateDict state) {
-        moments.load(state);
     }
 
     /** Registers {@code sgdp}. */
