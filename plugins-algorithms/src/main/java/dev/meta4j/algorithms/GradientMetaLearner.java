@@ -493,6 +493,7 @@ abstract class GradientMetaLearner implements Algorithm {
         Params start = InnerLoop.taskBatched(model, t).map(NDArray::duplicate);
         List<double[]> predictions = new ArrayList<>();
         int[] mark = {0};
+        NDList support = new NDList(b.supportInputs(), b.supportTargets());
         loop.walk(start, (p, k) -> predict(p, b.supportInputs(), batched, k, b.supportTargets()), marks[marks.length - 1],
                 m, (k, p) -> {
                     if (mark[0] < marks.length && k == marks[mark[0]]) {
@@ -506,7 +507,7 @@ abstract class GradientMetaLearner implements Algorithm {
                             }
                         }
                     }
-                });
+                }, support);
         if (panels != null && b.queryInputs().getShape().get(2) == 1 && task instanceof RegressionTask) {
             panels.addAll(AdaptedFits.panels(b, predictions, marks, 4));
         }
@@ -598,7 +599,7 @@ abstract class GradientMetaLearner implements Algorithm {
                     if (k == evalSteps) {
                         out[0] = predict(p, b.queryInputs(), batched, queryInnerStep(k), null);
                     }
-                });
+                }, new NDList(b.supportInputs(), b.supportTargets()));
         return out[0];
     }
 }

@@ -293,6 +293,10 @@ public final class Reptile implements Algorithm {
         for (int[] rows : miniBatches(n, batchSize, iters, replacement, draws)) {
             try (NDManager s = scope.newSubManager()) {
                 fast.tempAttach(s);
+                // a result lands in its first operand's manager: with the support set attached
+                // here too, the mini-batch and its forward pass are freed with the step
+                x.tempAttach(s);
+                y.tempAttach(s);
                 NDArray idx = s.create(toLongs(rows));
                 NDArray xb = x.get(new NDIndex("{}", idx));
                 NDArray yb = y.get(new NDIndex("{}", idx));

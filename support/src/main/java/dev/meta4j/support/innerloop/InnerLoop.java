@@ -147,6 +147,26 @@ public final class InnerLoop {
      * @param visitor sees the parameters before each step and after the last
      */
     public void walk(Params start, Loss loss, int steps, NDManager scope, Visitor visitor) {
+        walk(start, loss, steps, scope, visitor, new NDList());
+    }
+
+    /**
+     * {@link #walk(Params, Loss, int, NDManager, Visitor)}, freeing each step's work when the step
+     * ends. An operation's result lands in its first operand's manager, and a model's first
+     * operand is its input, so the arrays the loss reads ({@code stepInputs}: the support set) are
+     * attached to each step's own manager with the parameters: the step's forward pass,
+     * gradients and copies are freed when it ends and only the updated parameters are kept.
+     * Without that, a 10-step evaluation of Conv4 MAML (5-way 5-shot, 4 tasks a chunk) held every
+     * step's activations until the chunk ended: 1.68 GB peak RSS against 1.0 GB at one step.
+     *
+     * @param start the starting parameters
+     * @param loss the support loss
+     * @param steps the inner steps
+     * @param scope the evaluation chunk's manager
+     * @param visitor sees the parameters before each step and after the last
+     * @param stepInputs the arrays the loss reads besides the parameters
+     */
+    public void walk(Params start, Loss loss, int steps, NDManager scope, Visitor visitor, NDList stepInputs) {
         start.tempAttach(scope);
         Params fast = start;
         for (int k = 0; ; k++) {
@@ -156,14 +176,32 @@ public final class InnerLoop {
             if (k == steps) {
                 return;
             }
-            try (Autograd.Scope rec = autograd.record()) {
-                List<NDArray> fresh = new ArrayList<>(fast.size());
+            Params before = fast;
+            try (NDManager s = scope.newSubManager(); Autograd.Scope rec = autograd.record()) {
+                before.tempAttach(s);
+                for (NDArray x : stepInputs) {
+                    x.tempAttach(s);
+                }
+                List<NDArray> fresh = new ArrayList<>(before.size());
+                for (int i = 0; i < before.size(); i++) {
+                    NDArray w = before.arrays().get(i);
+                    fresh.add(adapts.test(before.names().get(i)) ? leaf(w) : w);
+                }
+                Params leaves = before.withArrays(fresh);
+                fast = step(leaves, loss.of(leaves, k).sum(), k, GraphMode.RELEASE);
                 for (int i = 0; i < fast.size(); i++) {
                     NDArray w = fast.arrays().get(i);
-                    fresh.add(adapts.test(fast.names().get(i)) ? leaf(w) : w);
+                    if (w != before.arrays().get(i)) {
+                        w.attach(scope); // the updated parameters outlive the step
+                    }
                 }
-                fast = fast.withArrays(fresh);
-                fast = step(fast, loss.of(fast, k).sum(), k, GraphMode.RELEASE);
+            }
+            // the visitor has seen them: the previous step's parameters (never the caller's start) go
+            for (int i = 0; i < fast.size(); i++) {
+                NDArray old = before.arrays().get(i);
+                if (old != fast.arrays().get(i) && old != start.arrays().get(i)) {
+                    old.close();
+                }
             }
         }
     }
