@@ -45,6 +45,16 @@ abstract class Progress {
     /** Ends the display. */
     abstract void finish();
 
+    /**
+     * Reports a phase between steps (an evaluation starting or ending), so that a long evaluation
+     * does not look like a hung run.
+     *
+     * @param message one line
+     */
+    void note(String message) {
+        LOG.info(message);
+    }
+
     protected double rate(long done) {
         double s = (System.nanoTime() - startNanos) / 1e9;
         return s > 0 ? (done - startStep) / s : 0;
@@ -55,9 +65,37 @@ abstract class Progress {
         if (r <= 0) {
             return "--:--";
         }
-        long s = Math.round((total - done) / r);
+        return duration((total - done) / r);
+    }
+
+    /**
+     * Formats a duration as m:ss or h:mm:ss.
+     *
+     * @param seconds the duration
+     * @return the text
+     */
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                 : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    /**
+     * A reporter that shows nothing, for a trainer before its run starts.
+     *
+     * @return the reporter
+     */
+    static Progress silent() {
+        return new Progress(0, 0) {
+            @Override
+            void update(long done, String status) {}
+
+            @Override
+            void finish() {}
+
+            @Override
+            void note(String message) {}
+        };
     }
 
     /** A bar on a terminal, redrawn at most ten times a second. */
@@ -88,6 +126,14 @@ abstract class Progress {
         @Override
         void finish() {
             out.println();
+        }
+
+        @Override
+        void note(String message) {
+            // the bar has no newline: clear its line first, the next update redraws it below
+            out.print("\r\033[K");
+            out.flush();
+            super.note(message);
         }
     }
 

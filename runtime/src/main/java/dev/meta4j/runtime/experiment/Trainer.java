@@ -45,6 +45,8 @@ public final class Trainer {
     private final RunFolder folder;
     private final Algorithm algorithm;
     private final Selection selection;
+    /** The run's display, also told when an evaluation starts and ends. */
+    private Progress progress = Progress.silent();
     private final long totalSteps;
     private final long stepsPerEpoch;
     private final long logEvery;
@@ -143,7 +145,7 @@ public final class Trainer {
                 ? MetricsLog.create(folder.metrics())
                 : MetricsLog.resume(folder.metrics(), resumeFrom.bookkeeping().has("metricsLines")
                         ? resumeFrom.bookkeeping().get("metricsLines").getAsLong() : -1, start)) {
-            Progress progress = Progress.forConsole(totalSteps, start);
+            progress = Progress.forConsole(totalSteps, start);
             for (long s = start; s < totalSteps; s++) {
                 long t0 = System.nanoTime();
                 Experiment.TrainedStep trained = experiment.trainStep(new TrainingClock(s, totalSteps, stepsPerEpoch));
@@ -259,7 +261,11 @@ public final class Trainer {
     }
 
     private Metrics evaluate(Split split, String label, long step, MetricsLog metrics, boolean plots) throws IOException {
+        progress.note("evaluating " + label + " at step " + step + " ...");
+        long t0 = System.nanoTime();
         Evaluation ev = experiment.evaluate(split);
+        progress.note(label + " at step " + step + " took " + Progress.duration((System.nanoTime() - t0) / 1e9)
+                + headline(ev.metrics()));
         metrics.write(step, label, Double.NaN, ev.metrics());
         if (plots) {
             for (Figure f : ev.figures()) {
@@ -267,6 +273,17 @@ public final class Trainer {
             }
         }
         return ev.metrics();
+    }
+
+    /** The selection metric (with its CI95 where there is one) for the progress line. */
+    private String headline(Metrics m) {
+        OptionalDouble v = m.get(selection.metric());
+        if (v.isEmpty()) {
+            return "";
+        }
+        OptionalDouble ci = m.get(selection.metric() + "-ci95");
+        return String.format(Locale.ROOT, ": %s %.4g%s", selection.metric(), v.getAsDouble(),
+                ci.isPresent() ? String.format(Locale.ROOT, " ± %.2g", ci.getAsDouble()) : "");
     }
 
     private Map<String, Object> bookkeeping(int metricsLines, long done, Clock clock) {
