@@ -75,9 +75,11 @@ import java.util.List;
  * checkpoint, here the run trains {@code experiment.steps} steps and {@code checkpoints/best}
  * keeps the best validation accuracy; the normalisation divides by {@code max(|z|, 1e-12)}
  * (PyTorch's {@code F.normalize}) at test too, where the official {@code normalize} divides by
- * {@code |z|} (they differ only for a zero embedding); the official test methods {@code
- * tune-all} (fine-tuning the whole network from nearest-centroid weights) and {@code finetune}
- * (a choice of {@code train.py} that its {@code meta_test} does not implement) are not offered.
+ * {@code |z|} (they differ only for a zero embedding); the official code's other test
+ * method, {@code tune-all}, is {@code test-method = tune-all} ({@link TuneAllHead}: the whole
+ * network fine-tuned per episode from nearest-centroid weights, with its deviations there), and
+ * {@code finetune} (a choice of {@code train.py} that its {@code meta_test} does not implement) is
+ * not offered.
  */
 public final class Mtl implements Algorithm {
 
@@ -98,6 +100,9 @@ public final class Mtl implements Algorithm {
     private final int evalEpisodes;
     private final int testEpisodes;
     private final int evalChunk;
+    private final boolean tuneAll;
+    private final int tuneAllSteps;
+    private final Optimizer tuneAllOptimizer;
     private final NDManager manager;
     private final DataType dataType;
 
@@ -122,6 +127,9 @@ public final class Mtl implements Algorithm {
         this.evalEpisodes = c.getInt("eval-episodes");
         this.testEpisodes = c.getInt("test-episodes");
         this.evalChunk = c.getInt("eval-chunk");
+        this.tuneAll = c.getString("test-method").equals("tune-all");
+        this.tuneAllSteps = c.getInt("tune-all-steps");
+        this.tuneAllOptimizer = tuneAll ? ctx.plugin("tune-all-optimizer", Optimizer.class) : null;
         this.manager = ctx.manager();
         this.dataType = ctx.dataType();
     }
@@ -248,6 +256,9 @@ public final class Mtl implements Algorithm {
         int count = split == Split.TEST ? testEpisodes : evalEpisodes;
         Episodes episodes = source.evaluationEpisodes(split, count);
         int ways = source.episodeShape(split).ways();
+        if (tuneAll) {
+            return evaluateTuneAll(episodes, ways, count, evalManager);
+        }
         MultinomialLogisticRegression logreg =
                 new MultinomialLogisticRegression(logregC, Lbfgs.scipyDefaults(logregTol, logregMaxIter));
         MeanCi95.Running accuracy = new MeanCi95.Running();
@@ -278,6 +289,62 @@ public final class Mtl implements Algorithm {
         out.put("logreg-iterations", iterations.result().mean());
         out.put("episodes", count);
         return Evaluation.of(out.build());
+    }
+
+    /** {@code test-method = tune-all}: one episode at a time, each fine-tuned in its own manager. */
+    private Evaluation evaluateTuneAll(Episodes episodes, int ways, int count, NDManager evalManager) {
+        TuneAllHead head = new TuneAllHead(backbone, autograd, tuneAllOptimizer, tuneAllSteps, rng, evalManager);
+        MeanCi95.Running accuracy = new MeanCi95.Running();
+        MeanCi95.Running loss = new MeanCi95.Running();
+        try {
+            while (episodes.remaining() > 0) {
+                try (NDManager m = evalManager.newSubManager()) {
+                    encoder.tempAttach(m);
+                    TaskBatch e = episodes.next(1, m).episode(0);
+                    NDArray logits = head.queryLogits(encoder, e.supportInputs(), e.supportTargets(), e.queryInputs(),
+                            ways, m);
+                    Episode scored = score(rows(logits), labels(e.queryTargets()));
+                    accuracy.add(scored.accuracy());
+                    loss.add(scored.loss());
+                }
+            }
+        } finally {
+            head.reset();
+        }
+        Metrics.Builder out = Metrics.builder();
+        accuracy.result().putInto(out, "accuracy", Direction.HIGHER_IS_BETTER);
+        loss.result().putInto(out, "loss", Direction.LOWER_IS_BETTER);
+        out.put("tune-all-steps", tuneAllSteps);
+        out.put("episodes", count);
+        return Evaluation.of(out.build());
+    }
+
+    /**
+     * A query set's accuracy and log loss from its logits: the softmax's probabilities, the first
+     * largest logit as the prediction (numpy's {@code argmax}).
+     */
+    static Episode score(double[][] logits, int[] labels) {
+        double hits = 0;
+        double nll = 0;
+        for (int i = 0; i < labels.length; i++) {
+            double[] row = logits[i];
+            int best = 0;
+            double max = row[0];
+            for (int k = 1; k < row.length; k++) {
+                if (row[k] > max) {
+                    max = row[k];
+                    best = k;
+                }
+            }
+            double sum = 0;
+            for (double v : row) {
+                sum += StrictMath.exp(v - max);
+            }
+            double p = StrictMath.exp(row[labels[i]] - max) / sum;
+            hits += best == labels[i] ? 1 : 0;
+            nll -= StrictMath.log(Math.max(p, LOG_LOSS_EPS));
+        }
+        return new Episode(hits / labels.length, nll / labels.length);
     }
 
     /** A query set's accuracy and mean negative log-likelihood. */
@@ -332,7 +399,8 @@ public final class Mtl implements Algorithm {
         public String summary() {
             return "multi-task learning as meta-learning (Wang, Zhao & Li 2021): few-shot episodes trained as plain"
                     + " cross-entropy over rows of one training-class head matrix (no inner loop); tested by an L2"
-                    + " logistic regression (scikit-learn's, C = 3) on normalised support features. Not the dense"
+                    + " logistic regression (scikit-learn's, C = 3) on normalised support features, or (test-method ="
+                    + " tune-all) by fine-tuning the whole network per episode from nearest-centroid weights. Not the dense"
                     + " weighted multi-task trainer, which is 'multitask'";
         }
 

@@ -49,7 +49,7 @@ class MtlTest {
     }
 
     private static Algorithm mtl(String settings, int trainWays, String optimizer, String optimizerSettings) {
-        Algorithm a = kit.create(PluginKind.ALGORITHM, "mtl", settings, Algorithm.class);
+        Algorithm a = SubPluginKit.mtl(kit, settings);
         Dataset omniglot = kit.create(PluginKind.DATASET, "omniglot",
                 DATASET + "train-ways = " + trainWays + ", root = \"" + root + "\"",
                 Dataset.class);
@@ -115,6 +115,20 @@ class MtlTest {
             System.out.println("omniglot-fixture mtl accuracy " + acc + " +- " + test.get("accuracy-ci95").orElseThrow()
                     + ", logreg iterations " + test.get("logreg-iterations").orElseThrow());
             assertTrue(acc > 0.6, "mtl 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
+        }
+        // The same trained network scored by test-method = tune-all (the official code's other head)
+        Algorithm tuned = mtl("meta-batch = 1, test-episodes = 40, test-method = tune-all", 20, "adam", "lr = 0.003");
+        for (String name : a.parameters().names()) {
+            a.parameters().get(name).copyTo(tuned.parameters().get(name));
+        }
+        try (NDManager m = kit.manager().newSubManager()) {
+            tuned.parameters().tempAttach(m);
+            Metrics test = tuned.evaluate(Split.TEST, m).metrics();
+            double acc = test.get("accuracy").orElseThrow();
+            System.out.println("omniglot-fixture mtl tune-all accuracy " + acc + " +- "
+                    + test.get("accuracy-ci95").orElseThrow());
+            assertEquals(10, test.get("tune-all-steps").orElseThrow());
+            assertTrue(acc > 0.5, "mtl tune-all 5-way 1-shot accuracy on held-out characters " + acc + " (chance 0.2)");
         }
     }
 }

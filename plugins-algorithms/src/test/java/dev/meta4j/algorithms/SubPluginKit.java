@@ -47,6 +47,18 @@ final class SubPluginKit {
         return new Reptile.Factory().create(withSlot(kit, ctx, "inner-optimizer", PluginKind.OPTIMIZER));
     }
 
+    /**
+     * mtl with its tune-all optimizer.
+     *
+     * @param kit the kit
+     * @param overrides HOCON overrides of mtl's defaults
+     * @return the algorithm
+     */
+    static Algorithm mtl(PluginTestKit kit, String overrides) {
+        return new Mtl.Factory().create(withSlot(kit, kit.context(PluginKind.ALGORITHM, "mtl", overrides),
+                "tune-all-optimizer", PluginKind.OPTIMIZER));
+    }
+
     private static PluginContext withSlot(PluginTestKit kit, PluginContext ctx, String slot, PluginKind kind) {
         return new PluginContext() {
             @Override
