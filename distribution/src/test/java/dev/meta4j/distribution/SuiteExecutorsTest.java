@@ -123,6 +123,32 @@ class SuiteExecutorsTest {
         assertTrue(md.contains("| ls | 1/2 |") && md.contains("- ls, seed 0: failed: its worker process exited with code 3"), md);
     }
 
+    @Test
+    void cellsPerWorkerReplacesAWorkerByAFreshProcessAfterThatManyCells(@TempDir Path tmp) throws Exception {
+        // Every worker start appends a line, then it is the real worker; one worker at a time.
+        Path starts = tmp.resolve("starts");
+        Path script = tmp.resolve("worker.sh");
+        StringBuilder real = new StringBuilder("exec");
+        for (String word : javaCommand()) {
+            real.append(" '").append(word).append("'");
+        }
+        Files.writeString(script, "#!/bin/sh\necho started >> '" + starts + "'\n" + real + " \"$@\"\n");
+        assertTrue(script.toFile().setExecutable(true));
+        for (int limit : new int[] {0, 1}) {
+            Path conf = tmp.resolve("suite-" + limit + ".conf");
+            Files.writeString(conf, suiteConfig(tmp.resolve("runs-" + limit), 10) + "suite { methods = [ls, broken], seeds = [0],"
+                    + " local { workers = 1, cells-per-worker = " + limit + " }, command = [\"" + script + "\"] }\n");
+            Files.deleteIfExists(starts);
+            Cli suite = Cli.run("suite", "--config", conf.toString(), "--executor", "local");
+            assertEquals(1, suite.exitCode(), "broken diverges: " + suite);
+            Path dir = tmp.resolve("runs-" + limit + "/tiny");
+            assertTrue(Files.isRegularFile(dir.resolve("ls/seed-0/summary.json")), "ls finished: " + suite);
+            assertTrue(Files.isRegularFile(dir.resolve("broken/seed-0/failure.txt")), "broken failed: " + suite);
+            assertEquals(limit == 0 ? 1 : 2, Files.readAllLines(starts).size(),
+                    "worker processes for two cells at cells-per-worker = " + limit);
+        }
+    }
+
     /** results.md and results.csv byte for byte; runs.csv but for its wall-time column. */
     static void assertSameTables(Path a, Path b) throws IOException {
         assertEquals(Files.readString(a.resolve("results.md")), Files.readString(b.resolve("results.md")));

@@ -184,13 +184,15 @@ public final class ExecutorSettings {
      * @param workers runs at the same time
      * @param devices the devices the workers take in turn (empty: each run's own)
      * @param threads threads per worker (0: the cores divided by the workers)
+     * @param cellsPerWorker cells a worker runs before a fresh process replaces it (0: no limit)
      */
-    public record Local(int workers, List<String> devices, int threads) {}
+    public record Local(int workers, List<String> devices, int threads, int cellsPerWorker) {}
 
     /** @return the local executor's settings */
     public Local local() {
         Config l = settings.getConfig("local");
-        return new Local(l.getInt("workers"), l.getStringList("devices"), l.getInt("threads"));
+        return new Local(l.getInt("workers"), l.getStringList("devices"), l.getInt("threads"),
+                l.getInt("cells-per-worker"));
     }
 
     /**

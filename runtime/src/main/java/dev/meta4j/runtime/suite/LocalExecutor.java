@@ -93,6 +93,10 @@ public final class LocalExecutor implements SuiteExecutor {
                     }
                 }
                 for (int s = 0; s < slots.length; s++) {
+                    if (slots[s] != null && slots[s].idle() && settings.cellsPerWorker() > 0
+                            && slots[s].cellsGiven >= settings.cellsPerWorker()) {
+                        slots[s].close(); // spent: it exits, and the next cell gets a fresh process
+                    }
                     if (stopping == null && !queue.isEmpty() && (slots[s] == null || slots[s].idle())) {
                         int cell = queue.poll();
                         try {
@@ -204,6 +208,8 @@ public final class LocalExecutor implements SuiteExecutor {
         /** The cell it runs, or -1; written by the executor's thread, read by the output thread. */
         volatile int cell = -1;
         volatile long cellStart;
+        /** How many cells it was given. */
+        int cellsGiven;
         private volatile OutputStream console;
         private volatile boolean closed;
         private volatile boolean gone;
@@ -247,6 +253,7 @@ public final class LocalExecutor implements SuiteExecutor {
             console = Files.newOutputStream(dir.resolve(CONSOLE), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             cellStart = System.nanoTime();
             cell = next;
+            cellsGiven++;
             List<String> words = new ArrayList<>();
             words.add(suite.cellConfig(next).toString());
             words.add(dir.toString());

@@ -29,7 +29,7 @@ class ExecutorSettingsTest {
     void defaultsAreInlineAndTheDocumentedValues() {
         ExecutorSettings s = ExecutorSettings.of(suite("name = x"), REFERENCE, null);
         assertEquals("inline", s.executor());
-        assertEquals(new ExecutorSettings.Local(2, List.of(), 0), s.local());
+        assertEquals(new ExecutorSettings.Local(2, List.of(), 0, 0), s.local());
         ExecutorSettings.Slurm slurm = s.slurm();
         assertEquals(1, slurm.cpusPerTask());
         assertTrue(slurm.requeue() && slurm.collect());
