@@ -102,14 +102,7 @@ class SuiteExecutorsTest {
         // The first worker reads its first cell and dies without a word, as a native crash would;
         // every later worker is a real one.
         Path died = tmp.resolve("died-once");
-        Path script = tmp.resolve("worker.sh");
-        StringBuilder real = new StringBuilder("exec");
-        for (String word : javaCommand()) {
-            real.append(" '").append(word).append("'");
-        }
-        Files.writeString(script, "#!/bin/sh\nif [ ! -e '" + died + "' ]; then touch '" + died + "'; read cell; exit 3; fi\n"
-                + real + " \"$@\"\n");
-        assertTrue(script.toFile().setExecutable(true));
+        Path script = workerScript(tmp, "if [ ! -e '" + died + "' ]; then touch '" + died + "'; read cell; exit 3; fi");
         Path conf = tmp.resolve("suite.conf");
         Files.writeString(conf, suiteConfig(tmp.resolve("runs"), 20) + "suite { methods = [ls, broken], local.workers = 1,"
                 + " command = [\"" + script + "\"] }\n");
@@ -127,13 +120,7 @@ class SuiteExecutorsTest {
     void cellsPerWorkerReplacesAWorkerByAFreshProcessAfterThatManyCells(@TempDir Path tmp) throws Exception {
         // Every worker start appends a line, then it is the real worker; one worker at a time.
         Path starts = tmp.resolve("starts");
-        Path script = tmp.resolve("worker.sh");
-        StringBuilder real = new StringBuilder("exec");
-        for (String word : javaCommand()) {
-            real.append(" '").append(word).append("'");
-        }
-        Files.writeString(script, "#!/bin/sh\necho started >> '" + starts + "'\n" + real + " \"$@\"\n");
-        assertTrue(script.toFile().setExecutable(true));
+        Path script = workerScript(tmp, "echo started >> '" + starts + "'");
         for (int limit : new int[] {0, 1}) {
             Path conf = tmp.resolve("suite-" + limit + ".conf");
             Files.writeString(conf, suiteConfig(tmp.resolve("runs-" + limit), 10) + "suite { methods = [ls, broken], seeds = [0],"
@@ -147,6 +134,18 @@ class SuiteExecutorsTest {
             assertEquals(limit == 0 ? 1 : 2, Files.readAllLines(starts).size(),
                     "worker processes for two cells at cells-per-worker = " + limit);
         }
+    }
+
+    /** A worker command that runs a line of shell first, then is the real worker. */
+    private static Path workerScript(Path tmp, String first) throws IOException {
+        Path script = tmp.resolve("worker.sh");
+        StringBuilder real = new StringBuilder("exec");
+        for (String word : javaCommand()) {
+            real.append(" '").append(word).append("'");
+        }
+        Files.writeString(script, "#!/bin/sh\n" + first + "\n" + real + " \"$@\"\n");
+        assertTrue(script.toFile().setExecutable(true));
+        return script;
     }
 
     /** results.md and results.csv byte for byte; runs.csv but for its wall-time column. */
