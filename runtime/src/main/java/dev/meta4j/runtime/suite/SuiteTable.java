@@ -10,7 +10,9 @@ import java.util.Set;
 
 /**
  * The results of a suite: per-task test metrics (mean ± std over seeds), Δm% against the
- * single-task baselines, and the mean rank, as Markdown and CSV.
+ * single-task baselines, and the mean rank, as Markdown and CSV. A metric that runs report with
+ * a 95 % confidence half-width over their test episodes ({@code accuracy-post-ci95}: a
+ * meta-learner's episodic protocol) also shows that half-width, averaged over the seeds.
  *
  * <p>Δm% (Maninis et al. 2019, as in the FAMO and Nash-MTL papers): {@code (1/K) Σ_k (-1)^δ_k
  * (M_k − B_k) / B_k · 100}, with {@code B_k} the single-task baseline's mean on task {@code k}
@@ -48,6 +50,7 @@ public final class SuiteTable {
      * @param total its runs
      * @param mean each column's mean over the finished runs
      * @param std each column's standard deviation
+     * @param ci95 each column's mean 95 % half-width over test episodes (NaN where runs report none)
      * @param deltaMean the mean Δm%
      * @param deltaStd its standard deviation
      * @param meanRank the mean rank (NaN for a baseline)
@@ -55,7 +58,7 @@ public final class SuiteTable {
      * @param unfinished its runs that neither finished nor failed (interrupted, running, not run)
      */
     public record Row(String label, boolean baseline, int finished, int total, double[] mean, double[] std,
-            double deltaMean, double deltaStd, double meanRank, List<String> failures, List<String> unfinished) {}
+            double[] ci95, double deltaMean, double deltaStd, double meanRank, List<String> failures, List<String> unfinished) {}
 
     private final List<Column> columns;
     private final List<Row> rows;
@@ -101,6 +104,8 @@ public final class SuiteTable {
             List<RunOutcome> done = runs.stream().filter(RunOutcome::finished).toList();
             double[] mean = new double[columns.size()];
             double[] std = new double[columns.size()];
+            double[] ci95 = new double[columns.size()];
+            java.util.Arrays.fill(ci95, Double.NaN);
             for (int c = 0; c < columns.size(); c++) {
                 if (isBaseline && !columns.get(c).task().equals(baselineTask)) {
                     // The other tasks' heads of a single-task run are never trained: chance level, not a result.
@@ -112,6 +117,8 @@ public final class SuiteTable {
                 double[] v = done.stream().mapToDouble(o -> o.testMetrics().getOrDefault(key, Double.NaN)).toArray();
                 mean[c] = mean(v);
                 std[c] = std(v);
+                ci95[c] = mean(done.stream().mapToDouble(o -> o.testMetrics().getOrDefault(key + "-ci95", Double.NaN))
+                        .toArray());
             }
             double[] deltas = new double[done.size()];
             for (int i = 0; i < done.size(); i++) {
@@ -121,7 +128,7 @@ public final class SuiteTable {
             List<String> failures = runs.stream().filter(o -> o.status().startsWith("failed")).map(SuiteTable::why).toList();
             List<String> unfinished = runs.stream().filter(o -> !o.finished() && !o.status().startsWith("failed"))
                     .map(SuiteTable::why).toList();
-            rows.add(new Row(e.getKey(), isBaseline, done.size(), runs.size(), mean, std, mean(deltas), std(deltas),
+            rows.add(new Row(e.getKey(), isBaseline, done.size(), runs.size(), mean, std, ci95, mean(deltas), std(deltas),
                     Double.NaN, failures, unfinished));
         }
         rank(columns, rows);
@@ -212,7 +219,7 @@ public final class SuiteTable {
         }
         for (int i = 0; i < methods.size(); i++) {
             Row r = methods.get(i);
-            rows.set(rows.indexOf(r), new Row(r.label(), false, r.finished(), r.total(), r.mean(), r.std(),
+            rows.set(rows.indexOf(r), new Row(r.label(), false, r.finished(), r.total(), r.mean(), r.std(), r.ci95(),
                     r.deltaMean(), r.deltaStd(), total[i] / Math.max(1, columns.size()), r.failures(), r.unfinished()));
         }
     }
@@ -232,7 +239,11 @@ public final class SuiteTable {
         for (Row r : rows) {
             sb.append("| ").append(r.label()).append(" | ").append(r.finished()).append('/').append(r.total()).append(" |");
             for (int c = 0; c < columns.size(); c++) {
-                sb.append(' ').append(pm(r.mean()[c], r.std()[c], 4)).append(" |");
+                sb.append(' ').append(pm(r.mean()[c], r.std()[c], 4));
+                if (!Double.isNaN(r.ci95()[c])) {
+                    sb.append(" (CI95 ").append(fmt(r.ci95()[c], 4)).append(')');
+                }
+                sb.append(" |");
             }
             sb.append(' ').append(r.baseline() ? "0 (baseline)" : pm(r.deltaMean(), r.deltaStd(), 2)).append(" | ")
                     .append(r.baseline() ? "–" : fmt(r.meanRank(), 2)).append(" |\n");
@@ -260,14 +271,25 @@ public final class SuiteTable {
      */
     public String csv() {
         StringBuilder sb = new StringBuilder("method,finished,total");
-        for (Column c : columns) {
-            sb.append(',').append(c.key()).append("_mean,").append(c.key()).append("_std");
+        boolean[] withCi = new boolean[columns.size()];
+        for (int c = 0; c < columns.size(); c++) {
+            for (Row r : rows) {
+                withCi[c] |= !Double.isNaN(r.ci95()[c]);
+            }
+            String key = columns.get(c).key();
+            sb.append(',').append(key).append("_mean,").append(key).append("_std");
+            if (withCi[c]) {
+                sb.append(',').append(key).append("_ci95");
+            }
         }
         sb.append(",delta_m_percent_mean,delta_m_percent_std,mean_rank\n");
         for (Row r : rows) {
             sb.append(r.label()).append(',').append(r.finished()).append(',').append(r.total());
             for (int c = 0; c < columns.size(); c++) {
                 sb.append(',').append(num(r.mean()[c])).append(',').append(num(r.std()[c]));
+                if (withCi[c]) {
+                    sb.append(',').append(num(r.ci95()[c]));
+                }
             }
             sb.append(',').append(num(r.deltaMean())).append(',').append(num(r.deltaStd())).append(',')
                     .append(num(r.meanRank())).append('\n');

@@ -74,6 +74,29 @@ class SuiteTableTest {
     }
 
     @Test
+    void anEpisodicMetricShowsItsMeanConfidenceHalfWidthBesideTheSeeds() {
+        SuitePlan plan = SuitePlan.of(ConfigFactory.parseString("suite { name = t, seeds = [0, 1], methods = [a, b] }"));
+        List<RunOutcome> out = new ArrayList<>();
+        double[][] runs = {{0.90, 0.010}, {0.92, 0.014}, {0.80, 0.020}, {0.84, 0.022}};
+        for (int i = 0; i < 4; i++) {
+            Map<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("accuracy-post", runs[i][0]);
+            m.put("accuracy-post-ci95", runs[i][1]);
+            out.add(new RunOutcome(plan.runs().get(i), "finished", m, 1,
+                    List.of(new SuiteTable.Column("", "accuracy-post", true))));
+        }
+        SuiteTable t = SuiteTable.of(plan, out);
+        assertEquals(0.012, t.rows().get(0).ci95()[0], 1e-12, "the mean of the seeds' half-widths");
+        String md = t.markdown();
+        assertTrue(md.contains("| a | 2/2 | 0.9100 ± 0.0141 (CI95 0.0120) |"), md);
+        assertTrue(md.contains("| b | 2/2 | 0.8200 ± 0.0283 (CI95 0.0210) |"), md);
+        String csv = t.csv();
+        assertTrue(csv.startsWith("method,finished,total,accuracy-post_mean,accuracy-post_std,accuracy-post_ci95,"), csv);
+        // a metric without half-widths keeps the old columns
+        assertTrue(!SuiteTable.of(plan(), List.of()).csv().contains("_ci95"));
+    }
+
+    @Test
     void directionsComeFromTheRunsNotFromMetricNames() {
         SuitePlan plan = plan();
         List<RunOutcome> out = new ArrayList<>();
