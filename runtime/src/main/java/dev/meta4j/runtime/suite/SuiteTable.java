@@ -88,7 +88,8 @@ public final class SuiteTable {
      * @param outcomes one per run, in plan order
      * @return the table
      */
-    public static SuiteTable of(SuitePlan plan, List<RunOutcome> outcomes) {
+    public static SuiteTable of(SuitePlan plan, List<RunOutcome> given) {
+        List<RunOutcome> outcomes = sharedEpisodicColumns(given);
         List<Column> columns = columns(outcomes);
         Map<String, List<RunOutcome>> byLabel = new LinkedHashMap<>();
         for (RunOutcome o : outcomes) {
@@ -138,6 +139,52 @@ public final class SuiteTable {
     /** A run that did not finish: its seed, its state or reason, and its log below the suite's folder. */
     private static String why(RunOutcome o) {
         return "seed " + o.run().seed() + ": " + o.status() + " (log: " + o.run().folder() + "/run.log)";
+    }
+
+    /**
+     * One column for one quantity: where some runs' headline is an episodic {@code X-post} (a
+     * gradient meta-learner's query metric after adaptation) and others' is {@code X} (an
+     * embedding learner's, such as ProtoNet's query accuracy), both are the metric of held-out
+     * queries after the method has seen the support set, so the first runs are read under {@code
+     * X} (their {@code X-post} and its {@code -ci95}), and methods rank against each other. A
+     * suite of gradient meta-learners only keeps {@code X-post}.
+     */
+    static List<RunOutcome> sharedEpisodicColumns(List<RunOutcome> outcomes) {
+        Map<String, Boolean> plain = new LinkedHashMap<>();
+        for (RunOutcome o : outcomes) {
+            for (Column c : o.headline()) {
+                if (c.task().isEmpty() && !c.metric().endsWith("-post")) {
+                    plain.put(c.metric(), c.higherIsBetter());
+                }
+            }
+        }
+        List<RunOutcome> out = new ArrayList<>(outcomes.size());
+        for (RunOutcome o : outcomes) {
+            List<Column> headline = new ArrayList<>();
+            Map<String, Double> metrics = new LinkedHashMap<>(o.testMetrics());
+            boolean renamed = false;
+            for (Column c : o.headline()) {
+                String base = c.metric().endsWith("-post") ? c.metric().substring(0, c.metric().length() - 5) : null;
+                if (c.task().isEmpty() && base != null && Boolean.valueOf(c.higherIsBetter()).equals(plain.get(base))
+                        && !metrics.containsKey(base)) {
+                    headline.add(new Column("", base, c.higherIsBetter()));
+                    copy(metrics, c.metric(), base);
+                    copy(metrics, c.metric() + "-ci95", base + "-ci95");
+                    renamed = true;
+                } else {
+                    headline.add(c);
+                }
+            }
+            out.add(renamed ? new RunOutcome(o.run(), o.status(), metrics, o.seconds(), headline, o.cost()) : o);
+        }
+        return out;
+    }
+
+    private static void copy(Map<String, Double> metrics, String from, String to) {
+        Double v = metrics.get(from);
+        if (v != null) {
+            metrics.put(to, v);
+        }
     }
 
     private static List<Column> columns(List<RunOutcome> outcomes) {

@@ -97,6 +97,30 @@ class SuiteTableTest {
     }
 
     @Test
+    void aMetaLearnersPostAdaptationAccuracyAndAnEmbeddingLearnersAccuracyShareAColumn() {
+        SuitePlan plan = SuitePlan.of(ConfigFactory.parseString("suite { name = t, seeds = [0], methods = [maml, protonet] }"));
+        Map<String, Double> maml = new java.util.LinkedHashMap<>();
+        maml.put("accuracy-pre", 0.2);
+        maml.put("accuracy-post", 0.90);
+        maml.put("accuracy-post-ci95", 0.01);
+        Map<String, Double> protonet = new java.util.LinkedHashMap<>();
+        protonet.put("accuracy", 0.95);
+        protonet.put("accuracy-ci95", 0.02);
+        SuiteTable t = SuiteTable.of(plan, List.of(
+                new RunOutcome(plan.runs().get(0), "finished", maml, 1, List.of(new SuiteTable.Column("", "accuracy-post", true))),
+                new RunOutcome(plan.runs().get(1), "finished", protonet, 1, List.of(new SuiteTable.Column("", "accuracy", true)))));
+        assertEquals(List.of("accuracy"), t.columns().stream().map(SuiteTable.Column::key).toList());
+        assertEquals(0.90, t.rows().get(0).mean()[0], 0.0);
+        assertEquals(0.01, t.rows().get(0).ci95()[0], 0.0);
+        assertEquals(2.0, t.rows().get(0).meanRank(), 0.0, "ranked against protonet on the same quantity");
+        assertEquals(1.0, t.rows().get(1).meanRank(), 0.0);
+        // gradient meta-learners alone keep their own name
+        SuiteTable alone = SuiteTable.of(plan, List.of(new RunOutcome(plan.runs().get(0), "finished", maml, 1,
+                List.of(new SuiteTable.Column("", "accuracy-post", true)))));
+        assertEquals(List.of("accuracy-post"), alone.columns().stream().map(SuiteTable.Column::key).toList());
+    }
+
+    @Test
     void directionsComeFromTheRunsNotFromMetricNames() {
         SuitePlan plan = plan();
         List<RunOutcome> out = new ArrayList<>();
