@@ -82,33 +82,40 @@ public final class TorchConvolution implements Convolution {
 
     private static String source() {
         String head = "(self: __torch__." + CLASS_NAME + ", x: Tensor, w: Tensor";
-        // The first-layer fallback has no groups: it convolves group by group, each group's slice
-        // made contiguous (a slice of a channels-last input is not, and slow_conv2d's double
-        // backward then fails with "grad_weight must be contiguous").
+        // On CPU a grouped convolution runs group by group, each an ordinary one: oneDNN's grouped
+        // float32 kernels gave a task-batched MAML meta-gradient 120 % away from the task-by-task
+        // one on an AVX-512 EPYC (ConvMetaGradientTest; correct on the CPUs before it), and
+        // Reptile's 75-group non-transductive scoring near chance. Each group's slice is made
+        // contiguous (a slice of a channels-last input is not).
         String body = "    s = int(g[0])\n    p = int(g[1])\n    gr = int(g[2])\n"
                 + "    if x.is_cuda:\n"
                 + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p], [1, 1], gr)\n"
-                + "    if x.requires_grad and torch.size(x, 1) // gr < 4:\n"
-                + "      if gr == 1:\n"
-                + "        return torch._slow_conv2d_forward(torch.contiguous(x), torch.contiguous(w),"
-                + " [torch.size(w, 2), torch.size(w, 3)], BIAS, [s, s], [p, p])\n"
-                + "      xs = torch.chunk(x, gr, 1)\n"
-                + "      ws = torch.chunk(w, gr, 0)\n"
+                + "    if gr == 1:\n"
+                + "      return self.single(x, w, BIAS, s, p)\n"
+                + "    xs = torch.chunk(x, gr, 1)\n"
+                + "    ws = torch.chunk(w, gr, 0)\n"
                 + "BIAS_CHUNKS"
-                + "      outs: List[Tensor] = []\n"
-                + "      for i in range(gr):\n"
-                + "        outs.append(torch._slow_conv2d_forward(torch.contiguous(xs[i]), torch.contiguous(ws[i]),"
-                + " [torch.size(w, 2), torch.size(w, 3)],"
-                + " BIAS_I, [s, s], [p, p]))\n"
-                + "      return torch.cat(outs, 1)\n"
-                + "    return torch.conv2d(torch.contiguous(x, memory_format=2), torch.contiguous(w, memory_format=2),"
-                + " BIAS, [s, s], [p, p], [1, 1], gr)\n";
-        String withBias = body.replace("BIAS_CHUNKS", "      bs = torch.chunk(b, gr, 0)\n").replace("BIAS_I", "bs[i]")
+                + "    outs: List[Tensor] = []\n"
+                + "    for i in range(gr):\n"
+                + "      outs.append(self.single(xs[i], ws[i], BIAS_I, s, p))\n"
+                + "    return torch.cat(outs, 1)\n";
+        String withBias = body.replace("BIAS_CHUNKS", "    bs = torch.chunk(b, gr, 0)\n").replace("BIAS_I", "bs[i]")
                 .replace("BIAS", "b");
         String noBias = body.replace("BIAS_CHUNKS", "").replace("BIAS_I", "None").replace("BIAS", "None");
+        // One ungrouped CPU convolution: oneDNN's channels-last kernel, or, for an input with
+        // fewer than 4 channels that needs its gradient, libtorch's native im2col + GEMM on
+        // channels-first copies (see the class comment).
+        String single = "  def single(self: __torch__." + CLASS_NAME
+                + ", x: Tensor, w: Tensor, b: Optional[Tensor], s: int, p: int) -> Tensor:\n"
+                + "    if x.requires_grad and torch.size(x, 1) < 4:\n"
+                + "      return torch._slow_conv2d_forward(torch.contiguous(x), torch.contiguous(w),"
+                + " [torch.size(w, 2), torch.size(w, 3)], b, [s, s], [p, p])\n"
+                + "    return torch.conv2d(torch.contiguous(x, memory_format=2), torch.contiguous(w, memory_format=2),"
+                + " b, [s, s], [p, p], [1, 1], 1)\n";
         return "class " + CLASS_NAME + "(Module):\n"
                 + "  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
                 + "  def conv2d" + head + ", b: Tensor, g: Tensor) -> Tensor:\n" + withBias
-                + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + noBias;
+                + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + noBias
+                + single;
     }
 }
