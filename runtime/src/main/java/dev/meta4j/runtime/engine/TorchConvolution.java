@@ -23,8 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (never for data), runs libtorch's native {@code _slow_conv2d_forward} (im2col and a GEMM) instead,
  * on channels-first copies: given a channels-last input (the output of an earlier convolution
  * here) its backward fails with "slow_conv2d: grad_weight must be contiguous" (libtorch 2.7).
- * {@code TorchConvolutionTest} sweeps the shapes; DESIGN.md has the measurements. On CUDA it is
- * plain {@code torch.conv2d} (cuDNN).
+ * {@code TorchConvolutionTest} sweeps the shapes; DESIGN.md has the measurements. A grouped
+ * convolution (the task-batched meta-learners' folded layout) runs group by group on CPU: oneDNN's
+ * grouped float32 kernels were wrong on an AVX-512 EPYC ({@code ConvMetaGradientTest}). On CUDA it
+ * is plain {@code torch.conv2d} (cuDNN).
  */
 public final class TorchConvolution implements Convolution {
 
