@@ -104,11 +104,20 @@ public final class TorchConvolution implements Convolution {
         String withBias = body.replace("BIAS_CHUNKS", "    bs = torch.chunk(b, gr, 0)\n").replace("BIAS_I", "bs[i]")
                 .replace("BIAS", "b");
         String noBias = body.replace("BIAS_CHUNKS", "").replace("BIAS_I", "None").replace("BIAS", "None");
-        // One ungrouped CPU convolution: oneDNN's channels-last kernel, or, for an input with
+        // One ungrouped CPU convolution. A 1x1 kernel is a matrix product over the channels:
+        // oneDNN's brgemm 1x1 primitive dies with SIGFPE while choosing its blocking
+        // (brg_blocking_t::est_eff_1x1) on an AVX-512 EPYC, killing the JVM (DenseEndToEndTest).
+        // Otherwise oneDNN's channels-last kernel, or, for an input with
         // fewer than 4 channels that needs its gradient, libtorch's native im2col + GEMM on
         // channels-first copies (see the class comment).
         String single = "  def single(self: __torch__." + CLASS_NAME
                 + ", x: Tensor, w: Tensor, b: Optional[Tensor], s: int, p: int) -> Tensor:\n"
+                + "    if torch.size(w, 2) == 1 and torch.size(w, 3) == 1 and p == 0:\n"
+                + "      xs = x if s == 1 else x[:, :, ::s, ::s]\n"
+                + "      y = torch.einsum('oi,nihw->nohw', torch.flatten(w, 1), xs)\n"
+                + "      if b is not None:\n"
+                + "        y = y + torch.reshape(b, [1, -1, 1, 1])\n"
+                + "      return y\n"
                 + "    if x.requires_grad and torch.size(x, 1) < 4:\n"
                 + "      return torch._slow_conv2d_forward(torch.contiguous(x), torch.contiguous(w),"
                 + " [torch.size(w, 2), torch.size(w, 3)], b, [s, s], [p, p])\n"
