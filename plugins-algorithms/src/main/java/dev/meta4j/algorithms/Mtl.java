@@ -85,8 +85,6 @@ public final class Mtl implements Algorithm {
 
     /** The name of the head matrix among {@link #parameters()}. */
     static final String HEADS = "mtl.train-heads";
-    /** PyTorch's {@code F.normalize} floor. */
-    private static final double NORM_FLOOR = 1e-12;
     /** scikit-learn 1.2's {@code log_loss} clips probabilities to the float64 epsilon. */
     private static final double LOG_LOSS_EPS = 2.220446049250313e-16;
 
@@ -244,11 +242,7 @@ public final class Mtl implements Algorithm {
      */
     private NDArray embed(Params p, TaskBatch e, Forward forward, boolean normalise) {
         NDArray z = FewShotEpisodes.embed(backbone, p, e.supportInputs().concat(e.queryInputs(), 0), forward);
-        if (!normalise) {
-            return z;
-        }
-        NDArray norm = z.norm(new int[] {1}, true);
-        return z.div(norm.maximum(Scalar.of(z.getManager(), NORM_FLOOR, z.getDataType())));
+        return normalise ? TuneAllHead.normalise(z) : z;
     }
 
     @Override

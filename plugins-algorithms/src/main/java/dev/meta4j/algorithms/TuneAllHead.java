@@ -131,7 +131,8 @@ final class TuneAllHead {
         return z.matMul(tuned.get(WEIGHT).transpose()).add(tuned.get(BIAS));
     }
 
-    private static NDArray normalise(NDArray z) {
+    /** Rows divided by {@code max(|z|, 1e-12)}, PyTorch's {@code F.normalize}: mtl's features everywhere. */
+    static NDArray normalise(NDArray z) {
         NDArray norm = z.norm(new int[] {1}, true);
         return z.div(norm.maximum(Scalar.of(z.getManager(), NORM_FLOOR, z.getDataType())));
     }
