@@ -158,6 +158,30 @@ class ConvMetaGradientTest {
         }
     }
 
+    /**
+     * The task-batched MAML++ meta-gradient (MSL, LSLR, per-step batch norm, second order) equals
+     * the task-by-task one in float64 and in float32, where the grouped CPU kernels run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"float64", "float32"})
+    void mamlppTaskBatchedMetaGradientEqualsTaskByTask(String type) {
+        PluginTestKit k = type.equals("float64") ? kit : kit32;
+        double tolerance = type.equals("float64") ? 1e-12 : 1e-4;
+        String algo = "meta-batch = 4, inner-lr = 0.1, iterations-per-epoch = 1, msl-epochs = 10, ensemble-top-k = 0,"
+                + " inner-steps = 5, batched = ";
+        GradientMetaLearner batched = learner(k, "mamlpp", algo + "true", CONV);
+        GradientMetaLearner serial = learner(k, "mamlpp", algo + "false", CONV);
+        try (NDManager m = k.manager().newSubManager()) {
+            TaskBatch batch = PatchEpisodes.of(3, 3, 1, k.dataType()).sample(4, new Rng(12), m);
+            var a = batched.metaGradient(batched.parameters(), batch, 5, EPOCH_2);
+            var b = serial.metaGradient(batched.parameters(), batch, 5, EPOCH_2);
+            double[] ga = FiniteDifferences.flatten(a.gradients());
+            double err = FiniteDifferences.relativeError(ga, FiniteDifferences.flatten(b.gradients()));
+            assertTrue(java.util.Arrays.stream(ga).allMatch(Double::isFinite), "a batched gradient is not finite");
+            assertTrue(err < tolerance, "relative difference " + err);
+        }
+    }
+
     @Test
     void mamlppMultiStepLossWeightsFollowTheOfficialAnnealing() {
         // get_per_step_loss_importance_vector, by hand: N = 5, E = 10

@@ -22,6 +22,21 @@ public interface Autograd {
     Scope record();
 
     /**
+     * {@link #record()}, declaring how the gradients of what is recorded will be taken: with
+     * {@link GraphMode#CREATE} they are differentiated again (second-order MAML), and an engine
+     * may then record operations in a form whose second derivative it computes exactly, at some
+     * cost in speed or memory. The PyTorch engine does so for CPU convolutions, whose oneDNN double
+     * backward read memory it never wrote on an AVX-512 EPYC (DESIGN.md). Any other mode is
+     * {@link #record()}.
+     *
+     * @param mode how the recorded graph's gradients will be taken
+     * @return the scope to close
+     */
+    default Scope record(GraphMode mode) {
+        return record();
+    }
+
+    /**
      * Stops recording on this thread until the scope is closed (PyTorch's {@code no_grad}). For
      * evaluation and for in-place parameter updates.
      *

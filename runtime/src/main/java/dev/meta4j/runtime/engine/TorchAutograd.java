@@ -41,6 +41,16 @@ public final class TorchAutograd implements Autograd {
     }
 
     @Override
+    public Scope record(GraphMode mode) {
+        Scope grad = switchTo(true);
+        Scope twice = HigherOrder.enter(mode == GraphMode.CREATE);
+        return () -> {
+            twice.close();
+            grad.close();
+        };
+    }
+
+    @Override
     public Scope pause() {
         return switchTo(false);
     }

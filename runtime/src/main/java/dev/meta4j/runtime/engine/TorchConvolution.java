@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * here) its backward fails with "slow_conv2d: grad_weight must be contiguous" (libtorch 2.7).
  * {@code TorchConvolutionTest} sweeps the shapes; DESIGN.md has the measurements. A grouped
  * convolution (the task-batched meta-learners' folded layout) runs group by group on CPU: oneDNN's
- * grouped float32 kernels were wrong on an AVX-512 EPYC ({@code ConvMetaGradientTest}). On CUDA it
+ * grouped float32 kernels were wrong on an AVX-512 EPYC ({@code ConvMetaGradientTest}). Inside a
+ * {@link TorchAutograd#record(dev.meta4j.api.autograd.GraphMode) record(CREATE)} scope (second-order
+ * MAML) a CPU convolution is im2col and a matrix product instead, because the double backward
+ * of oneDNN's convolution was wrong on that CPU too. On CUDA it
  * is plain {@code torch.conv2d} (cuDNN).
  */
 public final class TorchConvolution implements Convolution {
@@ -67,16 +70,17 @@ public final class TorchConvolution implements Convolution {
         for (NDArray a : call) {
             a.setName(null); // TorchAutograd names its inputs "xs[]" (a list element)
         }
-        call.add(geometry(stride, padding, groups));
+        boolean twice = HigherOrder.active() && !input.getDevice().isGpu();
+        call.add(geometry(stride, padding, groups, twice));
         return module.call(bias == null ? "conv2d_nobias" : "conv2d", call).singletonOrThrow();
     }
 
-    // Stride, padding and groups travel as a small int64 tensor, made once per geometry in
-    // torch-owned memory (an array over a Java buffer aliases memory that the GC may free).
-    private NDArray geometry(int stride, int padding, int groups) {
-        List<Integer> key = List.of(stride, padding, groups);
+    // Stride, padding, groups and whether to unfold travel as a small int64 tensor, made once per
+    // geometry in torch-owned memory (an array over a Java buffer aliases memory that the GC may free).
+    private NDArray geometry(int stride, int padding, int groups, boolean twice) {
+        List<Integer> key = List.of(stride, padding, groups, twice ? 1 : 0);
         return geometries.computeIfAbsent(key, k -> {
-            try (NDArray wrapped = manager.create(new long[] {stride, padding, groups})) {
+            try (NDArray wrapped = manager.create(new long[] {stride, padding, groups, twice ? 1 : 0})) {
                 return wrapped.duplicate();
             }
         });
@@ -92,6 +96,8 @@ public final class TorchConvolution implements Convolution {
         String body = "    s = int(g[0])\n    p = int(g[1])\n    gr = int(g[2])\n"
                 + "    if x.is_cuda:\n"
                 + "      return torch.conv2d(x, w, BIAS, [s, s], [p, p], [1, 1], gr)\n"
+                + "    if int(g[3]) == 1:\n"
+                + "      return self.unfolded(x, w, BIAS, s, p, gr)\n"
                 + "    if gr == 1:\n"
                 + "      return self.single(x, w, BIAS, s, p)\n"
                 + "    xs = torch.chunk(x, gr, 1)\n"
@@ -123,10 +129,29 @@ public final class TorchConvolution implements Convolution {
                 + " [torch.size(w, 2), torch.size(w, 3)], b, [s, s], [p, p])\n"
                 + "    return torch.conv2d(torch.contiguous(x, memory_format=2), torch.contiguous(w, memory_format=2),"
                 + " b, [s, s], [p, p], [1, 1], 1)\n";
+        // A convolution that will be differentiated twice (second-order MAML): im2col and a
+        // (grouped) matrix product, whose first and second derivatives are col2im, im2col and
+        // matrix products. PyTorch differentiates a convolution's backward through convolutions
+        // over transposed arrays (the batch as channels, the image as the kernel), and oneDNN's
+        // kernel for those read memory it never wrote on an AVX-512 EPYC: NaN under junk fill,
+        // a wrong meta-gradient without it, at 25 images of 28x28 (TorchConvolutionTest).
+        String unfolded = "  def unfolded(self: __torch__." + CLASS_NAME
+                + ", x: Tensor, w: Tensor, b: Optional[Tensor], s: int, p: int, gr: int) -> Tensor:\n"
+                + "    n = torch.size(x, 0)\n    o = torch.size(w, 0)\n"
+                + "    kh = torch.size(w, 2)\n    kw = torch.size(w, 3)\n"
+                + "    oh = torch.floordiv(torch.size(x, 2) + 2 * p - kh, s) + 1\n"
+                + "    ow = torch.floordiv(torch.size(x, 3) + 2 * p - kw, s) + 1\n"
+                + "    cols = torch.im2col(torch.contiguous(x), [kh, kw], [1, 1], [p, p], [s, s])\n"
+                + "    cols = torch.reshape(cols, [n, gr, -1, oh * ow])\n"
+                + "    y = torch.matmul(torch.reshape(w, [gr, torch.floordiv(o, gr), -1]), cols)\n"
+                + "    y = torch.reshape(y, [n, o, oh, ow])\n"
+                + "    if b is not None:\n"
+                + "      y = y + torch.reshape(b, [1, -1, 1, 1])\n"
+                + "    return y\n";
         return "class " + CLASS_NAME + "(Module):\n"
                 + "  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
                 + "  def conv2d" + head + ", b: Tensor, g: Tensor) -> Tensor:\n" + withBias
                 + "  def conv2d_nobias" + head + ", g: Tensor) -> Tensor:\n" + noBias
-                + single;
+                + single + unfolded;
     }
 }

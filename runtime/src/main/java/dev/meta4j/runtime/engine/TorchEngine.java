@@ -59,6 +59,9 @@ public final class TorchEngine {
                             + " PYTORCH_LIBRARY_PATH to a CUDA build of libtorch 2.7.1 (see README).",
                     ex);
         }
+        if ("1".equals(System.getenv(CpuAllocator.ENV))) {
+            CpuAllocator.write(true);
+        }
         return loaded;
     }
 

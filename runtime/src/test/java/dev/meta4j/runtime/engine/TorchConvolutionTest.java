@@ -196,4 +196,114 @@ class TorchConvolutionTest {
             }
         }
     }
+
+    /**
+     * The gradient of a gradient through two convolutions (second-order MAML's shape: the first
+     * layer's input is data, the second's an activation; 25 images of 28x28, as a 5-way 5-shot
+     * support set) against float64, grouped and not, strided and not, at 1 and 2 threads, under
+     * junk fill: inside {@code record(CREATE)} the convolutions are unfolded.
+     */
+    @Test
+    void gradientsOfGradientsAgreeWithFloat64InsideASecondOrderScope() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchAutograd autograd = new TorchAutograd(m);
+            TorchConvolution conv = new TorchConvolution(m);
+            StringBuilder report = new StringBuilder();
+            double worst = 0;
+            for (int threads : new int[] {1, 2}) {
+                TorchEngine.setThreads(threads);
+                CpuAllocator.setJunkFill(true);
+                for (int[] g : new int[][] {{1, 1}, {2, 1}, {1, 2}}) {
+                    try (NDManager step = m.newSubManager()) {
+                        double err = secondOrderError(conv, autograd, g[0], g[1], true, step);
+                        worst = Math.max(worst, err);
+                        report.append(String.format("%n  threads %d, groups %d, stride %d: %.2g", threads, g[0], g[1], err));
+                    }
+                }
+                CpuAllocator.setJunkFill(false);
+            }
+            TorchEngine.setThreads(1);
+            assertTrue(worst < 1e-4, "float32 second-order gradients vs float64, relative max error:" + report);
+        }
+    }
+
+    /** The trap that the unfolded form avoids: oneDNN's convolution differentiated twice. */
+    @Test
+    void oneDnnsDoubleBackwardIsTheTrapItAvoids() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TorchAutograd autograd = new TorchAutograd(m);
+            TorchConvolution conv = new TorchConvolution(m);
+            TorchEngine.setThreads(1);
+            CpuAllocator.setJunkFill(true);
+            double err;
+            try {
+                err = secondOrderError(conv, autograd, 1, 1, false, m);
+            } finally {
+                CpuAllocator.setJunkFill(false);
+            }
+            assumeTrue(err > 1e-3, "this CPU's oneDNN double backward is right (error " + err
+                    + "); the trap could not be shown here");
+        }
+    }
+
+    /**
+     * The largest error, relative to the float64 value's largest magnitude, of d|dL/dθ|²/dθ for θ
+     * = both layers' weights, L the mean square of the second convolution's output.
+     */
+    private static double secondOrderError(TorchConvolution conv, TorchAutograd autograd, int groups, int stride,
+            boolean scoped, NDManager m) {
+        Rng rng = new Rng(23);
+        int n = 25;
+        int c = 2 * groups;
+        double[] x = new double[n * c * 28 * 28];
+        double[] w1 = new double[64 * 2 * 9];
+        double[] w2 = new double[64 * (64 / groups) * 9];
+        for (double[] a : new double[][] {x, w1, w2}) {
+            double scale = a == x ? 1 : a == w1 ? 0.3 : 0.05;
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (scale * rng.uniform(-1, 1));
+            }
+        }
+        List<double[]> results = new ArrayList<>();
+        for (DataType type : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
+            NDArray xs = m.create(x, new Shape(n, c, 28, 28)).toType(type, false).duplicate();
+            NDArray a = m.create(w1, new Shape(64, 2, 3, 3)).toType(type, false).duplicate();
+            NDArray b = m.create(w2, new Shape(64, 64 / groups, 3, 3)).toType(type, false).duplicate();
+            NDList leaves = new NDList(a, b);
+            for (NDArray l : leaves) {
+                l.setRequiresGradient(true);
+            }
+            boolean reference = type == DataType.FLOAT64;
+            try (var rec = reference || !scoped ? autograd.record() : autograd.record(GraphMode.CREATE)) {
+                NDArray h = reference
+                        ? Conv2d.conv2d(xs, a, null, new Shape(1, 1), new Shape(1, 1), new Shape(1, 1), groups)
+                                .singletonOrThrow()
+                        : conv.conv2d(xs, a, null, 1, 1, groups);
+                h = ai.djl.nn.Activation.relu(h);
+                h = reference
+                        ? Conv2d.conv2d(h, b, null, new Shape(stride, stride), new Shape(1, 1), new Shape(1, 1), groups)
+                                .singletonOrThrow()
+                        : conv.conv2d(h, b, null, stride, 1, groups);
+                NDList g = autograd.grad(h.mul(h).mean(), leaves, GraphMode.CREATE);
+                NDArray norm = g.get(0).mul(g.get(0)).sum().add(g.get(1).mul(g.get(1)).sum());
+                for (NDArray gi : autograd.grad(norm, leaves, GraphMode.RELEASE)) {
+                    results.add(gi.toType(DataType.FLOAT64, false).toDoubleArray());
+                }
+            }
+            for (NDArray l : leaves) {
+                l.setName(null);
+            }
+        }
+        double worst = 0;
+        for (int i = 0; i < 2; i++) {
+            double[] want = results.get(i);
+            double[] got = results.get(i + 2);
+            double scale = java.util.Arrays.stream(want).map(Math::abs).max().orElseThrow();
+            for (int k = 0; k < want.length; k++) {
+                double e = Math.abs(got[k] - want[k]) / scale;
+                worst = Double.isNaN(e) ? Double.POSITIVE_INFINITY : Math.max(worst, e);
+            }
+        }
+        return worst;
+    }
 }
