@@ -272,7 +272,7 @@ abstract class GradientMetaLearner implements Algorithm {
         GraphMode mode = graphMode(clock);
         // buffers get no gradient: differentiate the trained arrays only (all of them without buffers)
         NDList trained = params.trainable().arrays();
-        try (Autograd.Scope rec = autograd.record(mode)) {
+        try (Autograd.Scope rec = autograd.record()) {
             if (batched()) {
                 Batched b = adaptBatched(inner, init, batch, steps, mode, clock);
                 NDList grads = autograd.grad(b.query(), trained, GraphMode.RELEASE);
@@ -308,7 +308,7 @@ abstract class GradientMetaLearner implements Algorithm {
     final MetaGradient weightedMetaGradient(TaskBatch batch, TrainingClock clock, NDManager m) {
         int t = batch.taskCount();
         GraphMode mode = graphMode(clock);
-        try (Autograd.Scope rec = autograd.record(mode)) {
+        try (Autograd.Scope rec = autograd.record()) {
             Batched b = adaptBatched(loop, model, batch, innerSteps, mode, clock);
             Params copies = b.copies();
             NDArray perTask = b.perTaskQuery();

@@ -128,7 +128,13 @@ public final class InnerLoop {
         Params fast = start;
         List<NDArray> losses = new ArrayList<>(steps);
         for (int k = 0; k < steps; k++) {
-            NDArray perTask = loss.of(fast, k);
+            NDArray perTask;
+            // The support pass is what a second-order inner loop differentiates twice: declared,
+            // so that the engine records it in a twice-differentiable form (the CPU convolutions'
+            // oneDNN double backward was wrong, DESIGN.md); the query passes stay as they are.
+            try (Autograd.Scope twice = autograd.record(mode)) {
+                perTask = loss.of(fast, k);
+            }
             losses.add(perTask.mean());
             fast = step(fast, perTask.sum(), k, mode);
             after.after(k, fast);
