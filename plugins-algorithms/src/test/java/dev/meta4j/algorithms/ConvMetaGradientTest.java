@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,6 +22,8 @@ import dev.meta4j.runtime.plugin.PluginKind;
 import dev.meta4j.runtime.testing.FiniteDifferences;
 import dev.meta4j.runtime.testing.PluginTestKit;
 import dev.meta4j.runtime.testing.TestComponents;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +113,51 @@ class ConvMetaGradientTest {
                 assertTrue(Math.abs(la - lb) < tolerance * Math.abs(lb), la + " vs " + lb);
             }
         }
+    }
+
+    /**
+     * Second-order MAML where oneDNN's convolution double backward read memory it never wrote (an
+     * AVX-512 EPYC, DESIGN.md): Conv4 with 64 filters on 28×28 images, 3-way 9-shot support sets
+     * (27 images, about a 5-way 5-shot one's 25), task-batched, under junk fill. The float32
+     * meta-gradient agrees with float64's; it was NaN there while the support passes ran on oneDNN
+     * (and right at 15 images).
+     */
+    @Test
+    void secondOrderFloat32MetaGradientAgreesWithFloat64On28PixelSupportSetsOf27() {
+        String algo = "inner-steps = 2, meta-batch = 2, inner-lr = 0.4, batched = true";
+        String model = "channels = 64, blocks = 2, head = linear";
+        double[][] grads = new double[2][];
+        Params init = null;
+        dev.meta4j.runtime.engine.CpuAllocator.setJunkFill(true);
+        try {
+            for (PluginTestKit k : new PluginTestKit[] {kit, kit32}) {
+                GradientMetaLearner learner = (GradientMetaLearner) k.create(PluginKind.ALGORITHM, "maml", algo,
+                        Algorithm.class);
+                Backbone conv4 = k.create(PluginKind.MODEL, "conv4", model, Backbone.class);
+                Optimizer adam = k.create(PluginKind.OPTIMIZER, "adam", "", Optimizer.class);
+                TaskSource source = PatchEpisodes.of(3, 3, 9, k.dataType(), 28);
+                learner.init(new TestComponents(source, conv4, adam, null));
+                try (NDManager m = k.manager().newSubManager()) {
+                    if (init == null) {
+                        init = learner.parameters();
+                    }
+                    List<NDArray> same = new ArrayList<>();
+                    for (NDArray a : init.arrays()) {
+                        NDArray c = a.toType(k.dataType(), true).duplicate();
+                        c.setRequiresGradient(true);
+                        same.add(c);
+                    }
+                    TaskBatch batch = source.sample(2, new Rng(13), m);
+                    grads[grads[0] == null ? 0 : 1] = FiniteDifferences.flatten(
+                            learner.metaGradient(init.withArrays(same), batch, 2).gradients());
+                }
+            }
+        } finally {
+            dev.meta4j.runtime.engine.CpuAllocator.setJunkFill(false);
+        }
+        assertTrue(java.util.Arrays.stream(grads[1]).allMatch(Double::isFinite), "the float32 meta-gradient is not finite");
+        double err = FiniteDifferences.relativeError(grads[1], grads[0]);
+        assertTrue(err < 1e-3, "float32 vs float64 meta-gradient: relative difference " + err);
     }
 
     // ---- MAML++ ----

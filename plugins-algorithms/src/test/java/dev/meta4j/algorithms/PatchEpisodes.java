@@ -20,7 +20,10 @@ import java.util.Map;
  */
 final class PatchEpisodes implements EpisodicImages.Classes {
 
-    private PatchEpisodes() {
+    private final int side;
+
+    private PatchEpisodes(int side) {
+        this.side = side;
     }
 
     /**
@@ -33,6 +36,20 @@ final class PatchEpisodes implements EpisodicImages.Classes {
      * @return the source
      */
     static TaskSource of(int trainWays, int ways, int shots, DataType type) {
+        return of(trainWays, ways, shots, type, 8);
+    }
+
+    /**
+     * The dataset with images of {@code side × side} pixels (a multiple of 4), the patches scaled.
+     *
+     * @param trainWays the ways of training episodes (4 queries per class)
+     * @param ways the ways of validation and test episodes (5 queries per class)
+     * @param shots the shots of every episode
+     * @param type the inputs' type
+     * @param side the image side (a multiple of 4)
+     * @return the source
+     */
+    static TaskSource of(int trainWays, int ways, int shots, DataType type, int side) {
         Map<Split, int[]> classes = new EnumMap<>(Split.class);
         classes.put(Split.TRAIN, new int[] {0, 1, 2, 3, 4, 5});
         classes.put(Split.VALIDATION, new int[] {6, 7, 8});
@@ -41,8 +58,8 @@ final class PatchEpisodes implements EpisodicImages.Classes {
         shapes.put(Split.TRAIN, new EpisodeShape(trainWays, shots, 4));
         shapes.put(Split.VALIDATION, new EpisodeShape(ways, shots, 5));
         shapes.put(Split.TEST, new EpisodeShape(ways, shots, 5));
-        return new EpisodicImageSource(new EpisodicImages(new PatchEpisodes(), classes, shapes, 1, 2, type),
-                new DataSpec(new long[] {1, 8, 8}, List.of(new ClassificationTask("class", ways))));
+        return new EpisodicImageSource(new EpisodicImages(new PatchEpisodes(side), classes, shapes, 1, 2, type),
+                new DataSpec(new long[] {1, side, side}, List.of(new ClassificationTask("class", ways))));
     }
 
     @Override
@@ -57,18 +74,19 @@ final class PatchEpisodes implements EpisodicImages.Classes {
 
     @Override
     public long[] imageShape() {
-        return new long[] {1, 8, 8};
+        return new long[] {1, side, side};
     }
 
     @Override
     public void copy(int c, int i, java.nio.FloatBuffer out, int offset) {
         Rng noise = new Rng(c * 1000L + i);
-        int py = 2 * (c / 4);
-        int px = 2 * (c % 4);
-        for (int k = 0; k < 64; k++) {
-            int y = k / 8;
-            int x = k % 8;
-            boolean patch = y >= py && y < py + 2 && x >= px && x < px + 2;
+        int cell = side / 4;
+        int py = cell * (c / 4);
+        int px = cell * (c % 4);
+        for (int k = 0; k < side * side; k++) {
+            int y = k / side;
+            int x = k % side;
+            boolean patch = y >= py && y < py + cell && x >= px && x < px + cell;
             out.put(offset + k, (float) (patch ? 0.8 + 0.2 * noise.nextDouble() : 0.3 * noise.nextDouble()));
         }
     }
