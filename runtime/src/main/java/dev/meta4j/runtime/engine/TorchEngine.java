@@ -5,15 +5,20 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads DJL's PyTorch engine from the native jar on the classpath, never from the network.
  *
  * <p>{@code ai.djl.offline} defaults to true so that a missing native jar fails loudly instead
  * of starting a download, and {@code DJL_CACHE_DIR} defaults to {@code ~/.djl.ai}, where the
- * natives are extracted once.
+ * natives are extracted once. Before the natives load, libtorch's huge-page allocations are
+ * switched on ({@link HugePages}: the environment's {@code THP_MEM_ALLOC_ENABLE} wins).
  */
 public final class TorchEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TorchEngine.class);
 
     private static volatile Engine engine;
 
@@ -47,6 +52,7 @@ public final class TorchEngine {
             System.setProperty(
                     "DJL_CACHE_DIR", Path.of(System.getProperty("user.home"), ".djl.ai").toString());
         }
+        boolean hugePages = HugePages.enableUnlessSet();
         Engine loaded;
         try {
             loaded = Engine.getEngine("PyTorch");
@@ -59,8 +65,13 @@ public final class TorchEngine {
                             + " PYTORCH_LIBRARY_PATH to a CUDA build of libtorch 2.7.1 (see README).",
                     ex);
         }
+        LOG.debug("libtorch huge-page allocations ({}): {}", HugePages.ENV, hugePages ? "on" : "off");
         if ("1".equals(System.getenv(CpuAllocator.ENV))) {
             CpuAllocator.write(true);
+            LOG.info(
+                    "{}=1: every new CPU tensor is filled with NaN until written (a diagnostic;"
+                            + " slower)",
+                    CpuAllocator.ENV);
         }
         return loaded;
     }
